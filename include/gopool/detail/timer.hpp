@@ -1,0 +1,44 @@
+// Runtime timers with callbacks, for after(), Ticker and Context deadlines.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include "gopool/detail/task.hpp"
+
+namespace gopool::detail {
+
+struct TimerHeap;
+
+// Timer: a one-shot callback at a deadline, kept in a per-P heap. The callback runs on a
+// scheduler thread outside any goroutine: it must not block (it may unpark, try_send, close).
+// A Timer must not be destroyed while armed: stop() it first.
+class Timer {
+ public:
+  Timer() = default;
+  Timer(const Timer&) = delete;
+  Timer& operator=(const Timer&) = delete;
+  ~Timer();
+
+  // Arms the timer to call fn at deadline. Precondition: not armed (throws std::logic_error).
+  void start(std::chrono::steady_clock::time_point deadline, Task fn);
+
+  // Disarms the timer. Returns true if it was armed and its callback will not run; false if it
+  // was not armed or the callback already ran or is running (stop then waits until it returns).
+  bool stop() noexcept;
+
+  // True while armed.
+  bool armed() const noexcept;
+
+ private:
+  friend struct TimerHeap;
+  friend struct TimerAccess;
+  std::chrono::steady_clock::time_point when_{};
+  Task fn_;
+  TimerHeap* heap_ = nullptr;  // owning heap while armed; guarded by that heap's lock
+  std::int32_t index_ = -1;    // position in the heap, -1 when not armed
+  std::uint8_t kind_ = 0;      // runtime-internal: callback or goroutine wake-up
+  void* g_ = nullptr;          // runtime-internal: goroutine to wake
+};
+
+}  // namespace gopool::detail

@@ -1,0 +1,46 @@
+// WaitGroup: wait for a collection of goroutines (or threads) to finish, as Go's sync.WaitGroup.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "gopool/detail/parker.hpp"
+#include "gopool/detail/spin_lock.hpp"
+
+namespace gopool {
+
+// WaitGroup counts outstanding work: add(n) before starting it, done() when each finishes,
+// wait() until the count is zero. Usable from goroutines and foreign threads.
+class WaitGroup {
+ public:
+  WaitGroup() = default;
+  WaitGroup(const WaitGroup&) = delete;
+  WaitGroup& operator=(const WaitGroup&) = delete;
+  // Destroying a WaitGroup that still has waiters is a fatal error.
+  ~WaitGroup();
+
+  // add: adds delta (may be negative) to the counter. When it reaches zero, every waiter wakes.
+  // A counter that goes negative is a fatal error ("sync: negative WaitGroup counter"), as in Go.
+  void add(std::int64_t delta = 1) noexcept;
+
+  // done: add(-1).
+  void done() noexcept { add(-1); }
+
+  // wait: blocks until the counter is zero (a goroutine parks, a thread waits on a futex).
+  // Returns at once if it already is.
+  void wait() noexcept;
+
+  // The current counter (for diagnostics).
+  std::int64_t count() const noexcept { return count_.load(std::memory_order_acquire); }
+
+ private:
+  struct Waiter {
+    detail::Parker* parker;
+    Waiter* next;
+  };
+  std::atomic<std::int64_t> count_{0};
+  detail::SpinLock mu_;           // guards waiters_; taken only when waiting or releasing waiters
+  Waiter* waiters_ = nullptr;
+};
+
+}  // namespace gopool

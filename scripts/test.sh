@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what is missing, then builds and runs the whole suite three times: a normal build
+# (with -Werror, benchmarks and examples compiled), ASan+UBSan, and TSan.
+# GOPOOL_TEST_BUILDS="normal address" limits the builds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+jobs=$(nproc)
+builds=${GOPOOL_TEST_BUILDS:-"normal address thread"}
+status=0
+for kind in $builds; do
+  case "$kind" in
+    normal)  dir=build/test-normal;  flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
+    address) dir=build/test-address; flags=(-DCMAKE_BUILD_TYPE=Debug -DGOPOOL_SANITIZE=address -DGOPOOL_BUILD_BENCHMARKS=OFF) ;;
+    thread)  dir=build/test-thread;  flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DGOPOOL_SANITIZE=thread -DGOPOOL_BUILD_BENCHMARKS=OFF) ;;
+    *) echo "unknown build kind: $kind" >&2; exit 2 ;;
+  esac
+  echo "=== $kind build ($dir) ==="
+  cmake -S . -B "$dir" -DGOPOOL_WERROR=ON "${flags[@]}" >/dev/null
+  cmake --build "$dir" -j "$jobs"
+  echo "=== $kind tests ==="
+  if ! (cd "$dir" && ctest --output-on-failure --timeout 600 -j "$jobs"); then
+    status=1
+  fi
+done
+exit $status
