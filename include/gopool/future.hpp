@@ -1,0 +1,419 @@
+// Future<T> / Promise<T>: a one-shot value (or exception) handed from one goroutine or thread to
+// another, and async(f, args...) = go + future. Waiting parks a goroutine or blocks a thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <future>
+#include <memory>
+#include <optional>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "gopool/detail/parker.hpp"
+#include "gopool/runtime.hpp"
+
+namespace gopool {
+
+template <class T>
+class Future;
+template <class T>
+class Promise;
+
+namespace detail {
+
+// FutureCore: the untyped half of a future's shared state: readiness, the single waiter, the
+// exception and the reference count. One allocation holds it and the value.
+class FutureCore {
+ public:
+  FutureCore(const FutureCore&) = delete;
+  FutureCore& operator=(const FutureCore&) = delete;
+
+  // True once a value or an exception is stored.
+  bool ready() const noexcept { return state_.load(std::memory_order_acquire) == kReady; }
+
+  // Publishes the stored result and wakes the waiter, if any. Called once.
+  void mark_ready() noexcept {
+    const std::uintptr_t old = state_.exchange(kReady, std::memory_order_acq_rel);
+    if (old != kPending) {
+      unpark(reinterpret_cast<Parker*>(old));
+    }
+  }
+
+  // Blocks until ready (a goroutine parks, a thread waits).
+  void wait() noexcept {
+    if (ready()) {
+      return;
+    }
+    Parker* self = current_parker();
+    std::uintptr_t expected = kPending;
+    if (!state_.compare_exchange_strong(expected, reinterpret_cast<std::uintptr_t>(self),
+                                        std::memory_order_acq_rel, std::memory_order_acquire)) {
+      return;  // became ready meanwhile
+    }
+    do {
+      park(self, WaitReason::future);
+    } while (!ready());
+  }
+
+  // Blocks until ready or deadline; true if ready.
+  bool wait_until(std::chrono::steady_clock::time_point deadline) noexcept {
+    if (ready()) {
+      return true;
+    }
+    if (deadline <= std::chrono::steady_clock::now()) {
+      return false;
+    }
+    Parker* self = current_parker();
+    std::uintptr_t expected = kPending;
+    if (!state_.compare_exchange_strong(expected, reinterpret_cast<std::uintptr_t>(self),
+                                        std::memory_order_acq_rel, std::memory_order_acquire)) {
+      return true;
+    }
+    if (park_until(self, deadline, WaitReason::future) && ready()) {
+      return true;
+    }
+    // Timed out: withdraw; if the setter already took our Parker, its unpark is on the way.
+    expected = reinterpret_cast<std::uintptr_t>(self);
+    if (state_.compare_exchange_strong(expected, kPending, std::memory_order_acq_rel,
+                                       std::memory_order_acquire)) {
+      return false;
+    }
+    park(self, WaitReason::future);
+    return true;
+  }
+
+  // Drops one of the (at most two) references; the last one frees the state.
+  void release() noexcept {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      destroy_(this);
+    }
+  }
+
+  // The stored exception, or null.
+  const std::exception_ptr& error() const noexcept { return error_; }
+
+  // Stores an exception (before mark_ready()).
+  void store_error(std::exception_ptr e) noexcept { error_ = std::move(e); }
+
+ protected:
+  explicit FutureCore(void (*destroy)(FutureCore*)) noexcept : destroy_(destroy) {}
+  ~FutureCore() = default;
+
+ private:
+  static constexpr std::uintptr_t kPending = 0;
+  static constexpr std::uintptr_t kReady = 1;
+
+  // kPending, kReady, or the waiting Parker* (pending with a waiter).
+  std::atomic<std::uintptr_t> state_{kPending};
+  std::atomic<std::uint32_t> refs_{2};
+  void (*destroy_)(FutureCore*);
+  std::exception_ptr error_;
+};
+
+// FutureState<T>: FutureCore plus room for the value (a pointer for references, nothing for
+// void).
+template <class T>
+class FutureState final : public FutureCore {
+ public:
+  using Stored = std::conditional_t<std::is_reference_v<T>, std::remove_reference_t<T>*, T>;
+
+  FutureState() noexcept : FutureCore(&destroy) {}
+
+  template <class... A>
+  void store_value(A&&... a) {
+    if constexpr (std::is_reference_v<T>) {
+      value_.emplace(std::addressof(a)...);
+    } else {
+      value_.emplace(std::forward<A>(a)...);
+    }
+  }
+
+  T take_value() {
+    if constexpr (std::is_reference_v<T>) {
+      return static_cast<T>(**value_);
+    } else {
+      return std::move(*value_);
+    }
+  }
+
+ private:
+  static void destroy(FutureCore* core) noexcept { delete static_cast<FutureState*>(core); }
+  std::optional<Stored> value_;
+};
+
+template <>
+class FutureState<void> final : public FutureCore {
+ public:
+  FutureState() noexcept : FutureCore(&destroy) {}
+  void store_value() noexcept {}
+  void take_value() noexcept {}
+
+ private:
+  static void destroy(FutureCore* core) noexcept { delete static_cast<FutureState*>(core); }
+};
+
+[[noreturn]] inline void throw_future_error(std::future_errc code) {
+  throw std::future_error(code);
+}
+
+}  // namespace detail
+
+// Future<T>: the receiving end of a one-shot result (T may be void or a reference). Move-only.
+// get() may be called once; afterwards (and on a default-constructed or moved-from future)
+// valid() is false. Destroying a future that is not ready does not block: the result is
+// discarded when it arrives.
+template <class T>
+class Future {
+ public:
+  // Future: an empty future (valid() == false).
+  Future() noexcept = default;
+  Future(Future&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
+  Future& operator=(Future&& other) noexcept {
+    if (this != &other) {
+      reset();
+      state_ = std::exchange(other.state_, nullptr);
+    }
+    return *this;
+  }
+  Future(const Future&) = delete;
+  Future& operator=(const Future&) = delete;
+  ~Future() { reset(); }
+
+  // valid: true while this future refers to a result that get() has not consumed.
+  bool valid() const noexcept { return state_ != nullptr; }
+
+  // ready: true when the value or exception is there (get() would not block). Never blocks;
+  // false for an invalid future.
+  bool ready() const noexcept { return state_ != nullptr && state_->ready(); }
+
+  // wait: blocks until ready (a goroutine parks, a thread waits). Throws std::future_error
+  // (no_state) if !valid().
+  void wait() const {
+    check();
+    state_->wait();
+  }
+
+  // wait_for: blocks until ready or d has passed; true if ready. d <= 0 only polls. Throws
+  // std::future_error (no_state) if !valid().
+  template <class Rep, class Period>
+  bool wait_for(std::chrono::duration<Rep, Period> d) const {
+    check();
+    if (d <= d.zero()) {
+      return state_->ready();
+    }
+    return state_->wait_until(Clock::now() + std::chrono::ceil<Clock::duration>(d));
+  }
+
+  // wait_until: blocks until ready or t has passed; true if ready. Throws std::future_error
+  // (no_state) if !valid().
+  bool wait_until(Clock::time_point t) const {
+    check();
+    return state_->wait_until(t);
+  }
+
+  // get: waits until ready, then returns the value or rethrows the stored exception. One-shot:
+  // afterwards valid() is false. Throws std::future_error (no_state) if !valid() (for example
+  // on a second get()), std::future_error (broken_promise) if the Promise was destroyed unset.
+  T get() {
+    check();
+    state_->wait();
+    Holder holder{std::exchange(state_, nullptr)};
+    if (holder.state->error()) {
+      std::rethrow_exception(holder.state->error());
+    }
+    return holder.state->take_value();
+  }
+
+ private:
+  friend class Promise<T>;
+  using State = detail::FutureState<T>;
+
+  struct Holder {
+    State* state;
+    ~Holder() { state->release(); }
+  };
+
+  explicit Future(State* state) noexcept : state_(state) {}
+
+  void check() const {
+    if (state_ == nullptr) {
+      detail::throw_future_error(std::future_errc::no_state);
+    }
+  }
+  void reset() noexcept {
+    if (state_ != nullptr) {
+      std::exchange(state_, nullptr)->release();
+    }
+  }
+
+  State* state_ = nullptr;
+};
+
+// Promise<T>: the sending end of a one-shot result. Move-only; one set_* call per promise.
+// Setting never blocks and may be done from any goroutine, thread or timer callback. A promise
+// destroyed without being set stores std::future_error (broken_promise) for its future.
+template <class T>
+class Promise {
+ public:
+  // Promise: allocates the shared state (one small allocation). Throws std::bad_alloc.
+  Promise() : state_(new State) {}
+  Promise(Promise&& other) noexcept
+      : state_(std::exchange(other.state_, nullptr)),
+        retrieved_(other.retrieved_),
+        satisfied_(other.satisfied_) {}
+  Promise& operator=(Promise&& other) noexcept {
+    if (this != &other) {
+      abandon();
+      state_ = std::exchange(other.state_, nullptr);
+      retrieved_ = other.retrieved_;
+      satisfied_ = other.satisfied_;
+    }
+    return *this;
+  }
+  Promise(const Promise&) = delete;
+  Promise& operator=(const Promise&) = delete;
+  ~Promise() { abandon(); }
+
+  // get_future: the future of this promise. Throws std::future_error: future_already_retrieved
+  // on a second call, no_state on a moved-from promise.
+  Future<T> get_future() {
+    check();
+    if (retrieved_) {
+      detail::throw_future_error(std::future_errc::future_already_retrieved);
+    }
+    retrieved_ = true;
+    return Future<T>(state_);
+  }
+
+  // set_value: stores the value (no argument for Promise<void>; an lvalue for Promise<T&>) and
+  // wakes the waiter. Throws std::future_error: promise_already_satisfied if already set,
+  // no_state on a moved-from promise; or whatever constructing the value throws (then the
+  // promise stays unset).
+  template <class... A>
+  void set_value(A&&... a) {
+    check_unsatisfied();
+    state_->store_value(std::forward<A>(a)...);
+    satisfied_ = true;
+    state_->mark_ready();
+  }
+
+  // set_exception: stores an exception that get() will rethrow. A null pointer is stored as
+  // std::invalid_argument. Throws std::future_error like set_value.
+  void set_exception(std::exception_ptr e) {
+    check_unsatisfied();
+    if (!e) {
+      e = std::make_exception_ptr(std::invalid_argument("gopool: set_exception(nullptr)"));
+    }
+    state_->store_error(std::move(e));
+    satisfied_ = true;
+    state_->mark_ready();
+  }
+
+  // set_result_of: calls f() and stores what it returns, or what it throws. Throws
+  // std::future_error like set_value (before calling f).
+  template <class F>
+  void set_result_of(F&& f) {
+    check_unsatisfied();
+    try {
+      if constexpr (std::is_void_v<T>) {
+        std::invoke(std::forward<F>(f));
+        state_->store_value();
+      } else {
+        state_->store_value(std::invoke(std::forward<F>(f)));
+      }
+    } catch (...) {
+      state_->store_error(std::current_exception());
+    }
+    satisfied_ = true;
+    state_->mark_ready();
+  }
+
+  // valid: false for a moved-from promise.
+  bool valid() const noexcept { return state_ != nullptr; }
+
+ private:
+  using State = detail::FutureState<T>;
+
+  void check() const {
+    if (state_ == nullptr) {
+      detail::throw_future_error(std::future_errc::no_state);
+    }
+  }
+  void check_unsatisfied() const {
+    check();
+    if (satisfied_) {
+      detail::throw_future_error(std::future_errc::promise_already_satisfied);
+    }
+  }
+  void abandon() noexcept {
+    if (state_ == nullptr) {
+      return;
+    }
+    State* s = std::exchange(state_, nullptr);
+    if (!retrieved_) {
+      // Nobody can observe the result: drop both references.
+      s->release();
+      s->release();
+      return;
+    }
+    if (!satisfied_) {
+      s->store_error(std::make_exception_ptr(std::future_error(std::future_errc::broken_promise)));
+      s->mark_ready();
+    }
+    s->release();
+  }
+
+  State* state_ = nullptr;
+  bool retrieved_ = false;
+  bool satisfied_ = false;
+};
+
+// make_ready_future: a future that already holds value (or nothing, for void). Throws
+// std::bad_alloc, or what constructing the value throws.
+template <class T>
+Future<std::decay_t<T>> make_ready_future(T&& value) {
+  Promise<std::decay_t<T>> p;
+  Future<std::decay_t<T>> f = p.get_future();
+  p.set_value(std::forward<T>(value));
+  return f;
+}
+
+inline Future<void> make_ready_future() {
+  Promise<void> p;
+  Future<void> f = p.get_future();
+  p.set_value();
+  return f;
+}
+
+// make_exceptional_future: a future whose get() rethrows e (a null e becomes
+// std::invalid_argument). Throws std::bad_alloc.
+template <class T>
+Future<T> make_exceptional_future(std::exception_ptr e) {
+  Promise<T> p;
+  Future<T> f = p.get_future();
+  p.set_exception(std::move(e));
+  return f;
+}
+
+// async: starts a goroutine running f(args...) (arguments are decay-copied, as std::async does)
+// and returns a future of its result; an exception thrown by f goes to the future. Never
+// blocks. Throws what go() throws (std::system_error when no stack can be mapped).
+template <class F, class... Args>
+auto async(F&& f, Args&&... args)
+    -> Future<std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>> {
+  using R = std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>;
+  Promise<R> promise;
+  Future<R> future = promise.get_future();
+  go([promise = std::move(promise), fn = std::decay_t<F>(std::forward<F>(f)),
+      bound = std::make_tuple(std::decay_t<Args>(std::forward<Args>(args))...)]() mutable {
+    promise.set_result_of([&]() -> R { return std::apply(std::move(fn), std::move(bound)); });
+  });
+  return future;
+}
+
+}  // namespace gopool

@@ -1,0 +1,2 @@
+# Tests of the sync area (pool/sync): one executable per concept.
+gopool_add_test(future_test)
