@@ -1,6 +1,7 @@
 // Runtime timers with callbacks, for after(), Ticker and Context deadlines.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 
@@ -11,8 +12,8 @@ namespace gopool::detail {
 struct TimerHeap;
 
 // Timer: a one-shot callback at a deadline, kept in a per-P heap. The callback runs on a
-// scheduler thread outside any goroutine: it must not block (it may unpark, try_send, close).
-// A Timer must not be destroyed while armed: stop() it first.
+// scheduler thread outside any goroutine: it must not block (it may unpark, try_send, close,
+// or start() its own timer again, as a ticker does). Destroying an armed Timer stops it.
 class Timer {
  public:
   Timer() = default;
@@ -20,11 +21,13 @@ class Timer {
   Timer& operator=(const Timer&) = delete;
   ~Timer();
 
-  // Arms the timer to call fn at deadline. Precondition: not armed (throws std::logic_error).
+  // Arms the timer to call fn at deadline (a past deadline fires soon). Throws
+  // std::logic_error if already armed, std::invalid_argument if fn is empty.
   void start(std::chrono::steady_clock::time_point deadline, Task fn);
 
   // Disarms the timer. Returns true if it was armed and its callback will not run; false if it
-  // was not armed or the callback already ran or is running (stop then waits until it returns).
+  // was not armed or its callback already ran or is running (then, unless called from that
+  // very callback, stop waits until the callback has returned). Never blocks otherwise.
   bool stop() noexcept;
 
   // True while armed.
@@ -35,8 +38,9 @@ class Timer {
   friend struct TimerAccess;
   std::chrono::steady_clock::time_point when_{};
   Task fn_;
-  TimerHeap* heap_ = nullptr;  // owning heap while armed; guarded by that heap's lock
-  std::int32_t index_ = -1;    // position in the heap, -1 when not armed
+  std::atomic<TimerHeap*> heap_{nullptr};  // owning heap while armed
+  std::atomic<std::uint32_t> running_{0};  // callbacks of this timer running now
+  std::int32_t index_ = -1;                // position in the heap, -1 when not armed
   std::uint8_t kind_ = 0;      // runtime-internal: callback or goroutine wake-up
   void* g_ = nullptr;          // runtime-internal: goroutine to wake
 };

@@ -1,0 +1,1 @@
+list(APPEND GOPOOL_BENCH_SOURCES ${CMAKE_CURRENT_LIST_DIR}/runtime_bench.cpp)

@@ -1,0 +1,53 @@
+#include "runtime/context_switch.hpp"
+
+#include <cstdint>
+#include <cstring>
+
+extern "C" void gopool_ctx_entry();
+
+namespace __cxxabiv1 {
+struct __cxa_eh_globals;
+extern "C" __cxa_eh_globals* __cxa_get_globals() noexcept;
+}  // namespace __cxxabiv1
+
+namespace gopool::detail {
+
+EhGlobals* thread_eh_globals() noexcept {
+  return reinterpret_cast<EhGlobals*>(__cxxabiv1::__cxa_get_globals());
+}
+
+void make_context(Context* ctx, void* stack_bottom, void* stack_top, void (*entry)(void*),
+                  void* arg) noexcept {
+  auto top = reinterpret_cast<std::uintptr_t>(stack_top) & ~std::uintptr_t{15};
+#if defined(__x86_64__)
+  // Frame popped by gopool_ctx_switch, low to high: control words, r15, r14, r13, r12, rbx,
+  // rbp, return address. After the ret, rsp == top (16-byte aligned) for the entry's call.
+  auto* frame = reinterpret_cast<std::uint64_t*>(top) - 8;
+  std::memset(frame, 0, 8 * sizeof(std::uint64_t));
+  const std::uint32_t mxcsr = 0x1F80;  // all exceptions masked, round to nearest
+  const std::uint16_t fpucw = 0x037F;  // x87 default: extended precision, exceptions masked
+  std::memcpy(reinterpret_cast<char*>(frame), &mxcsr, sizeof mxcsr);
+  std::memcpy(reinterpret_cast<char*>(frame) + 4, &fpucw, sizeof fpucw);
+  frame[4] = reinterpret_cast<std::uint64_t>(entry);  // r12
+  frame[5] = reinterpret_cast<std::uint64_t>(arg);    // rbx
+  frame[6] = 0;                                        // rbp
+  frame[7] = reinterpret_cast<std::uint64_t>(&gopool_ctx_entry);
+  ctx->sp = frame;
+#elif defined(__aarch64__)
+  // Frame popped by gopool_ctx_switch: x19..x28, fp, lr, d8..d15, fpcr (176 bytes).
+  auto* frame = reinterpret_cast<std::uint64_t*>(top - 176);
+  std::memset(frame, 0, 176);
+  frame[0] = reinterpret_cast<std::uint64_t>(entry);              // x19
+  frame[1] = reinterpret_cast<std::uint64_t>(arg);                // x20
+  frame[11] = reinterpret_cast<std::uint64_t>(&gopool_ctx_entry);  // lr
+  ctx->sp = frame;
+#else
+#error "gopool: no context switch for this CPU"
+#endif
+  ctx->eh = EhGlobals{};
+  ctx->stack_bottom = stack_bottom;
+  ctx->stack_size =
+      static_cast<std::size_t>(static_cast<char*>(stack_top) - static_cast<char*>(stack_bottom));
+}
+
+}  // namespace gopool::detail

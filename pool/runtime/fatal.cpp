@@ -1,0 +1,54 @@
+#include "runtime/fatal.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <typeinfo>
+
+#include <cxxabi.h>
+
+#include "runtime/g.hpp"
+#include "runtime/scheduler.hpp"
+
+namespace gopool::detail {
+namespace {
+
+void print_goroutine(const G* g) {
+  if (g == nullptr) {
+    std::fprintf(stderr, "(not in a goroutine)\n");
+    return;
+  }
+  std::fprintf(stderr, "goroutine %llu, created at %s:%u in %s\n",
+               static_cast<unsigned long long>(g->id), g->where.file_name(), g->where.line(),
+               g->where.function_name());
+}
+
+}  // namespace
+
+void fatal(const char* message, const G* g) noexcept {
+  if (g == nullptr) g = current_g();
+  std::fprintf(stderr, "gopool: fatal error: %s\n", message);
+  print_goroutine(g);
+  std::fflush(stderr);
+  std::abort();
+}
+
+void fatal_escaped_exception(const G* g) noexcept {
+  std::fprintf(stderr, "gopool: fatal error: an exception escaped a goroutine\n");
+  print_goroutine(g);
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    int status = 0;
+    char* name = abi::__cxa_demangle(typeid(e).name(), nullptr, nullptr, &status);
+    std::fprintf(stderr, "exception: %s: %s\n", status == 0 && name ? name : typeid(e).name(),
+                 e.what());
+    std::free(name);
+  } catch (...) {
+    std::fprintf(stderr, "exception: (not derived from std::exception)\n");
+  }
+  std::fflush(stderr);
+  std::abort();
+}
+
+}  // namespace gopool::detail

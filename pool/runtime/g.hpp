@@ -1,0 +1,48 @@
+// G: a goroutine. It lives at the top of its own stack, so a parked goroutine costs the pages
+// its stack touched and nothing else, and recycling a G recycles its stack with it.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <source_location>
+
+#include "gopool/detail/parker.hpp"
+#include "gopool/detail/task.hpp"
+#include "gopool/detail/timer.hpp"
+#include "runtime/context_switch.hpp"
+#include "runtime/parker.hpp"
+#include "runtime/stack.hpp"
+
+namespace gopool::detail {
+
+struct M;
+
+enum class GStatus : std::uint8_t { idle, runnable, running, waiting, dead };
+
+struct G {
+  explicit G(const Stack& s) noexcept : parker(this), stack(s) {}
+
+  Context ctx;
+  Parker parker;
+  Timer timer;  // wakes the goroutine from sleep_for / park_until
+  Task task;
+  Stack stack;
+  std::uint64_t id = 0;
+  std::source_location where;
+  std::atomic<GStatus> status{GStatus::idle};
+  std::atomic<WaitReason> wait_reason{WaitReason::none};
+  std::uint32_t lock_count = 0;  // lock_os_thread nesting
+  M* locked_m = nullptr;         // the M this goroutine is wired to, if any
+  G* next = nullptr;             // link in free lists
+  char* low_water = nullptr;     // lowest stack pointer seen at a switch-out
+};
+
+// Bytes at the top of every stack reserved for the G and the canary word above it.
+inline constexpr std::size_t kGReserve = (sizeof(G) + 8 + 63) / 64 * 64 + 64;
+
+// The G that lives at the top of stack.
+inline G* g_slot(const Stack& stack) noexcept {
+  return reinterpret_cast<G*>(stack.top() - kGReserve);
+}
+
+}  // namespace gopool::detail

@@ -1,0 +1,45 @@
+// M: an OS thread that runs goroutines while it holds a P. Its own stack is the scheduler's
+// context (g0), where it looks for work and parks when there is none.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "runtime/context_switch.hpp"
+
+namespace gopool::detail {
+
+struct G;
+struct P;
+
+// What a goroutine that switched away asked the next context to do with it, once it is safely
+// off its stack.
+enum class AfterSwitch : std::uint8_t { none, yield, park, dead };
+
+struct M {
+  explicit M(int index) : id(index) {}
+
+  const int id;
+  Context g0;                    // the thread's own stack: the scheduling loop
+  EhGlobals* eh = nullptr;       // this thread's C++ exception state
+  P* p = nullptr;                // the P held, if any
+  G* curg = nullptr;             // the goroutine running, nullptr on g0
+  std::atomic<P*> nextp{nullptr};  // P handed over by whoever wakes this M
+  bool spinning = false;         // looking for work, counted in Sched::nmspinning
+  std::atomic<std::uint32_t> wake{0};  // futex word: 1 when woken
+  G* locked_g = nullptr;         // goroutine wired to this thread (lock_os_thread)
+  M* link = nullptr;
+
+  G* switched_from = nullptr;   // the goroutine that switched away ...
+  AfterSwitch after = AfterSwitch::none;  // ... and what to do with it
+  std::uint32_t rand_state = 0;
+
+  std::uint32_t fastrand() noexcept {
+    rand_state ^= rand_state << 13;
+    rand_state ^= rand_state >> 17;
+    rand_state ^= rand_state << 5;
+    return rand_state;
+  }
+};
+
+}  // namespace gopool::detail

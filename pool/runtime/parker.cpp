@@ -1,0 +1,121 @@
+#include "runtime/parker.hpp"
+
+#include "runtime/futex.hpp"
+#include "runtime/g.hpp"
+#include "runtime/scheduler.hpp"
+#include "runtime/timer_heap.hpp"
+
+namespace gopool::detail {
+namespace {
+
+thread_local Parker tl_thread_parker{nullptr};
+
+// A foreign thread's park: the state word doubles as the futex word.
+bool thread_park(Parker* p, std::int64_t deadline_ns) noexcept {
+  for (;;) {
+    std::uint32_t s = p->state.load(std::memory_order_acquire);
+    if (s == Parker::kNotified) {
+      p->state.store(Parker::kIdle, std::memory_order_relaxed);
+      return true;
+    }
+    if (s == Parker::kIdle &&
+        !p->state.compare_exchange_strong(s, Parker::kParked, std::memory_order_acq_rel)) {
+      continue;
+    }
+    std::int64_t wait_ns = -1;
+    if (deadline_ns != kNoDeadline) {
+      wait_ns = deadline_ns - nanotime();
+      if (wait_ns <= 0) {
+        std::uint32_t parked = Parker::kParked;
+        if (p->state.compare_exchange_strong(parked, Parker::kIdle, std::memory_order_acq_rel)) {
+          return false;
+        }
+        continue;  // notified meanwhile
+      }
+    }
+    futex_wait(&p->state, Parker::kParked, wait_ns);
+  }
+}
+
+void begin_wait(G* g, WaitReason reason) noexcept {
+  g->wait_reason.store(reason, std::memory_order_relaxed);
+  g->status.store(GStatus::waiting, std::memory_order_relaxed);
+}
+
+void end_wait(G* g) noexcept {
+  g->wait_reason.store(WaitReason::none, std::memory_order_relaxed);
+  g->status.store(GStatus::running, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+const char* to_string(WaitReason reason) noexcept {
+  switch (reason) {
+    case WaitReason::none: return "running";
+    case WaitReason::chan_recv: return "chan receive";
+    case WaitReason::chan_send: return "chan send";
+    case WaitReason::select: return "select";
+    case WaitReason::sleep: return "sleep";
+    case WaitReason::mutex: return "mutex";
+    case WaitReason::semaphore: return "semaphore";
+    case WaitReason::wait_group: return "WaitGroup";
+    case WaitReason::future: return "future";
+    case WaitReason::io: return "IO wait";
+    case WaitReason::pool_idle: return "idle in a pool";
+    case WaitReason::pool_submit: return "pool submit";
+    case WaitReason::context: return "context";
+    case WaitReason::blocking: return "blocking call";
+  }
+  return "unknown";
+}
+
+Parker* current_parker() noexcept {
+  G* g = current_g();
+  return g != nullptr ? &g->parker : &tl_thread_parker;
+}
+
+void park(Parker* p, WaitReason reason) noexcept {
+  G* g = p->g;
+  if (g == nullptr) {
+    thread_park(p, kNoDeadline);
+    return;
+  }
+  if (p->state.load(std::memory_order_acquire) != Parker::kNotified) {
+    begin_wait(g, reason);
+    switch_out(g, AfterSwitch::park);
+    end_wait(g);
+  }
+  p->state.store(Parker::kIdle, std::memory_order_relaxed);
+}
+
+bool park_until(Parker* p, std::chrono::steady_clock::time_point deadline,
+                WaitReason reason) noexcept {
+  const std::int64_t deadline_ns = to_ns(deadline);
+  G* g = p->g;
+  if (g == nullptr) return thread_park(p, deadline_ns);
+  std::uint32_t s = p->state.load(std::memory_order_acquire);
+  if (s != Parker::kNotified) {
+    if (deadline_ns <= nanotime()) return false;
+    TimerAccess::set(&g->timer, deadline, kTimerWakeG, g);
+    timer_arm(&g->timer);
+    begin_wait(g, reason);
+    switch_out(g, AfterSwitch::park);
+    end_wait(g);
+    s = p->state.load(std::memory_order_acquire);
+    if (s == Parker::kNotified) g->timer.stop();
+  }
+  p->state.store(Parker::kIdle, std::memory_order_relaxed);
+  return s == Parker::kNotified;
+}
+
+void unpark(Parker* p) noexcept {
+  const std::uint32_t old = p->state.exchange(Parker::kNotified, std::memory_order_acq_rel);
+  if (old != Parker::kParked) return;  // not parked yet: park() will see the notify
+  if (p->g != nullptr) {
+    ready(p->g);
+  } else {
+    futex_wake(&p->state, 1);
+  }
+}
+
+}  // namespace gopool::detail

@@ -1,0 +1,47 @@
+// Parker's definition: the parking state of one goroutine or one foreign thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "gopool/detail/parker.hpp"
+
+namespace gopool::detail {
+
+struct G;
+
+class Parker {
+ public:
+  // States. A goroutine or thread moves idle -> parked -> (notified | timed_out) -> idle; a
+  // notify or timeout that comes before it parks is left in the state for park() to find.
+  static constexpr std::uint32_t kIdle = 0;
+  static constexpr std::uint32_t kNotified = 1;
+  static constexpr std::uint32_t kParked = 2;
+  static constexpr std::uint32_t kTimedOut = 3;
+
+  explicit Parker(G* owner) noexcept : g(owner) {}
+
+  std::atomic<std::uint32_t> state{kIdle};  // also the futex word of a thread parker
+  G* const g;                               // owning goroutine; nullptr for a thread
+};
+
+// Called by the scheduler once a goroutine that asked to park is off its stack: moves its
+// Parker idle -> parked. Returns false if a notify or timeout came first (run it again).
+inline bool commit_park(Parker* p) noexcept {
+  std::uint32_t expected = Parker::kIdle;
+  return p->state.compare_exchange_strong(expected, Parker::kParked, std::memory_order_acq_rel);
+}
+
+// Called by a goroutine's wake-up timer: returns true if the goroutine was parked and must be
+// made runnable; false if it had not parked yet (it will see the timeout) or was notified.
+inline bool timeout_park(Parker* p) noexcept {
+  std::uint32_t s = p->state.load(std::memory_order_acquire);
+  while (s == Parker::kIdle || s == Parker::kParked) {
+    if (p->state.compare_exchange_weak(s, Parker::kTimedOut, std::memory_order_acq_rel)) {
+      return s == Parker::kParked;
+    }
+  }
+  return false;
+}
+
+}  // namespace gopool::detail

@@ -1,0 +1,92 @@
+// RunQueue: a P's local run queue, a 256-slot ring with one producer (the P's owner) and many
+// consumers (the owner and thieves), as in Go's runq.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+namespace gopool::detail {
+
+struct G;
+
+class RunQueue {
+ public:
+  static constexpr std::uint32_t kSize = 256;
+
+  // Owner only: appends g. Returns false when full (the caller moves half to the global queue).
+  bool push(G* g) noexcept {
+    const std::uint32_t h = head_.load(std::memory_order_acquire);
+    const std::uint32_t t = tail_.load(std::memory_order_relaxed);
+    if (t - h >= kSize) return false;
+    slots_[t % kSize].store(g, std::memory_order_relaxed);
+    tail_.store(t + 1, std::memory_order_release);
+    return true;
+  }
+
+  // Owner only: takes up to n from the head into out (to move them elsewhere). Returns count.
+  std::uint32_t grab(G** out, std::uint32_t n) noexcept {
+    for (;;) {
+      std::uint32_t h = head_.load(std::memory_order_acquire);
+      const std::uint32_t t = tail_.load(std::memory_order_acquire);
+      std::uint32_t count = t - h;
+      if (count > n) count = n;
+      if (count == 0) return 0;
+      for (std::uint32_t i = 0; i < count; ++i) {
+        out[i] = slots_[(h + i) % kSize].load(std::memory_order_relaxed);
+      }
+      if (head_.compare_exchange_strong(h, h + count, std::memory_order_acq_rel)) return count;
+    }
+  }
+
+  // Any thread: takes one from the head, or nullptr.
+  G* pop() noexcept {
+    for (;;) {
+      std::uint32_t h = head_.load(std::memory_order_acquire);
+      const std::uint32_t t = tail_.load(std::memory_order_acquire);
+      if (t == h) return nullptr;
+      G* g = slots_[h % kSize].load(std::memory_order_relaxed);
+      if (head_.compare_exchange_strong(h, h + 1, std::memory_order_acq_rel)) return g;
+    }
+  }
+
+  // Thief: moves half of this queue into `into`, the thief's own queue, which must be empty.
+  // Returns one stolen G to run, or nullptr.
+  G* steal_half(RunQueue& into) noexcept {
+    for (;;) {
+      std::uint32_t h = head_.load(std::memory_order_acquire);
+      const std::uint32_t t = tail_.load(std::memory_order_acquire);
+      std::uint32_t n = t - h;
+      if (n == 0 || n > kSize) {
+        if (n == 0) return nullptr;
+        continue;  // inconsistent snapshot: retry
+      }
+      n = n - n / 2;
+      const std::uint32_t into_t = into.tail_.load(std::memory_order_relaxed);
+      for (std::uint32_t i = 0; i < n; ++i) {
+        G* g = slots_[(h + i) % kSize].load(std::memory_order_relaxed);
+        into.slots_[(into_t + i) % kSize].store(g, std::memory_order_relaxed);
+      }
+      if (head_.compare_exchange_strong(h, h + n, std::memory_order_acq_rel)) {
+        // Run the last one stolen; publish the others in the thief's queue.
+        G* last = into.slots_[(into_t + n - 1) % kSize].load(std::memory_order_relaxed);
+        if (n > 1) into.tail_.store(into_t + n - 1, std::memory_order_release);
+        return last;
+      }
+    }
+  }
+
+  std::uint32_t size() const noexcept {
+    const std::uint32_t h = head_.load(std::memory_order_acquire);
+    const std::uint32_t t = tail_.load(std::memory_order_acquire);
+    return t - h;
+  }
+  bool empty() const noexcept { return size() == 0; }
+
+ private:
+  alignas(64) std::atomic<std::uint32_t> head_{0};
+  alignas(64) std::atomic<std::uint32_t> tail_{0};
+  std::array<std::atomic<G*>, kSize> slots_{};
+};
+
+}  // namespace gopool::detail

@@ -1,0 +1,863 @@
+// The G-P-M scheduler. The shape follows Go's proc.go: each M holds a P and looks for work in
+// runnext, the P's ring, the global queue (every 61st tick first), timers, then steals half of
+// another P's ring; at most a few Ms spin, and an M that finds nothing gives its P back and
+// parks on a futex until work or the next timer. Goroutines switch directly to the next one
+// when the P has one, and through the M's own stack (g0) otherwise.
+#include "runtime/scheduler.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <stdexcept>
+#include <system_error>
+#include <thread>
+
+#include "runtime/fatal.hpp"
+#include "runtime/futex.hpp"
+
+namespace gopool::detail {
+namespace {
+
+constexpr int kFreeListMax = 64;              // per-P dead goroutines kept, as in Go
+constexpr std::size_t kDeepUse = 16 * 1024;   // deeper use returns the stack's pages on reuse
+constexpr std::size_t kSignalStackSize = 64 * 1024;
+
+std::atomic<Sched*> g_sched{nullptr};
+std::once_flag g_start_once;
+std::mutex g_options_mu;
+RuntimeOptions g_options;
+
+thread_local M* tl_m = nullptr;
+
+struct sigaction g_previous_segv {};
+
+void sched_start();
+
+// ---- run queues -------------------------------------------------------------------------
+
+void global_put(Sched& s, G* g) noexcept {
+  s.runq.enqueue(g);
+  s.runq_count.fetch_add(1, std::memory_order_seq_cst);
+}
+
+void global_put_batch(Sched& s, G** gs, std::size_t n) noexcept {
+  s.runq.enqueue_bulk(gs, n);
+  s.runq_count.fetch_add(static_cast<std::int64_t>(n), std::memory_order_seq_cst);
+}
+
+// Takes one goroutine from the global queue; with batch, also moves a fair share to p.
+G* global_get(Sched& s, P* p, bool batch) noexcept {
+  if (s.runq_count.load(std::memory_order_relaxed) <= 0) return nullptr;
+  G* got[64];
+  std::size_t want = 1;
+  if (batch) {
+    const auto n = s.runq_count.load(std::memory_order_relaxed);
+    const auto share = n / std::max(1, s.nprocs.load(std::memory_order_relaxed)) + 1;
+    want = static_cast<std::size_t>(std::min<std::int64_t>(
+        {share, 64, static_cast<std::int64_t>(RunQueue::kSize / 2 - p->runq.size() / 2)}));
+    want = std::max<std::size_t>(want, 1);
+  }
+  const std::size_t n = s.runq.try_dequeue_bulk(got, want);
+  if (n == 0) return nullptr;
+  s.runq_count.fetch_sub(static_cast<std::int64_t>(n), std::memory_order_seq_cst);
+  for (std::size_t i = 1; i < n; ++i) {
+    if (!p->runq.push(got[i])) global_put(s, got[i]);
+  }
+  return got[0];
+}
+
+void runq_put(Sched& s, P* p, G* g, bool next) noexcept {
+  if (next) {
+    g = p->runnext.exchange(g, std::memory_order_acq_rel);
+    if (g == nullptr) return;
+  }
+  if (p->runq.push(g)) return;
+  // Full: move half of the ring and g to the global queue, as Go's runqputslow.
+  G* batch[RunQueue::kSize / 2 + 1];
+  const std::uint32_t n = p->runq.grab(batch, RunQueue::kSize / 2);
+  batch[n] = g;
+  global_put_batch(s, batch, n + 1);
+}
+
+G* runq_get(P* p) noexcept {
+  if (p->runnext.load(std::memory_order_relaxed) != nullptr) {
+    if (G* g = p->runnext.exchange(nullptr, std::memory_order_acq_rel)) return g;
+  }
+  return p->runq.pop();
+}
+
+bool p_has_work(const P* p) noexcept {
+  return !p->runq.empty() || p->runnext.load(std::memory_order_acquire) != nullptr;
+}
+
+template <class Fn>
+void for_each_p(Sched& s, Fn&& fn) {
+  const int n = s.allp_count.load(std::memory_order_acquire);
+  for (int i = 0; i < n; ++i) {
+    P* p = s.allp[i].load(std::memory_order_acquire);
+    if (p != nullptr && p->status.load(std::memory_order_acquire) != PStatus::dead) fn(p);
+  }
+}
+
+bool work_available(Sched& s) noexcept {
+  if (s.runq_count.load(std::memory_order_seq_cst) > 0) return true;
+  bool found = false;
+  for_each_p(s, [&](P* p) { found = found || p_has_work(p); });
+  return found;
+}
+
+std::int64_t earliest_timer(Sched& s) noexcept {
+  std::int64_t earliest = kNoDeadline;
+  for_each_p(s, [&](P* p) {
+    earliest = std::min(earliest, p->timers.next.load(std::memory_order_acquire));
+  });
+  return earliest;
+}
+
+// ---- idle Ps and Ms (s.mu held) ---------------------------------------------------------
+
+void pidle_put_locked(Sched& s, P* p) noexcept {
+  p->status.store(PStatus::idle, std::memory_order_release);
+  p->m = nullptr;
+  p->link = s.pidle;
+  s.pidle = p;
+  s.npidle.fetch_add(1, std::memory_order_seq_cst);
+}
+
+P* pidle_get_locked(Sched& s) noexcept {
+  P* p = s.pidle;
+  if (p == nullptr) return nullptr;
+  s.pidle = p->link;
+  p->link = nullptr;
+  p->status.store(PStatus::running, std::memory_order_release);
+  s.npidle.fetch_sub(1, std::memory_order_seq_cst);
+  return p;
+}
+
+P* pidle_get(Sched& s) noexcept {
+  std::lock_guard lock(s.mu);
+  return pidle_get_locked(s);
+}
+
+void acquirep(M* m, P* p) noexcept {
+  m->p = p;
+  p->m = m;
+  p->status.store(PStatus::running, std::memory_order_release);
+}
+
+void notewakeup(M* m) noexcept {
+  m->wake.store(1, std::memory_order_release);
+  futex_wake(&m->wake, 1);
+}
+
+// Sleeps until woken with a P (returns true, P acquired) or until deadline_ns (false, no P).
+bool notesleep(M* m, std::int64_t deadline_ns) noexcept {
+  for (;;) {
+    if (m->wake.load(std::memory_order_acquire) == 1) {
+      m->wake.store(0, std::memory_order_relaxed);
+      if (P* p = m->nextp.exchange(nullptr, std::memory_order_acq_rel)) acquirep(m, p);
+      return true;
+    }
+    std::int64_t wait_ns = -1;
+    if (deadline_ns != kNoDeadline) {
+      wait_ns = deadline_ns - nanotime();
+      if (wait_ns <= 0) return false;
+    }
+    futex_wait(&m->wake, 0, wait_ns);
+  }
+}
+
+void m_main(M* m);
+
+M* new_m(Sched& s) {
+  const int id = s.mcount.fetch_add(1, std::memory_order_relaxed);
+  if (id >= s.max_threads) {
+    fatal("thread limit exceeded: more OS threads (Ms) needed than RuntimeOptions::max_threads");
+  }
+  auto* m = new M(id);
+  m->rand_state = static_cast<std::uint32_t>(id) * 2654435761u + 1;
+  try {
+    std::thread(m_main, m).detach();
+  } catch (const std::system_error&) {
+    fatal("cannot create an OS thread for the scheduler");
+  }
+  return m;
+}
+
+// Starts (or wakes) an M to run p; with p == nullptr it takes an idle P, or does nothing.
+void startm(Sched& s, P* p, bool spinning) {
+  M* m = nullptr;
+  {
+    std::lock_guard lock(s.mu);
+    if (p == nullptr) {
+      p = pidle_get_locked(s);
+      if (p == nullptr) {
+        if (spinning) s.nmspinning.fetch_sub(1, std::memory_order_seq_cst);
+        return;
+      }
+    }
+    if (!s.midle.empty()) {
+      m = s.midle.back();
+      s.midle.pop_back();
+      s.nmidle.fetch_sub(1, std::memory_order_relaxed);
+    }
+  }
+  if (m == nullptr) {
+    m = new_m(s);
+    m->spinning = spinning;
+    m->nextp.store(p, std::memory_order_release);
+    notewakeup(m);
+    return;
+  }
+  m->spinning = spinning;
+  m->nextp.store(p, std::memory_order_release);
+  notewakeup(m);
+}
+
+// Wakes an M to spin for work if there is an idle P and nobody spins yet.
+void wakep(Sched& s) noexcept {
+  if (s.npidle.load(std::memory_order_seq_cst) == 0) return;
+  if (s.nmspinning.load(std::memory_order_seq_cst) != 0) return;
+  int expected = 0;
+  if (!s.nmspinning.compare_exchange_strong(expected, 1, std::memory_order_seq_cst)) return;
+  startm(s, nullptr, true);
+}
+
+void reset_spinning(Sched& s, M* m) noexcept {
+  m->spinning = false;
+  const int left = s.nmspinning.fetch_sub(1, std::memory_order_seq_cst) - 1;
+  // The last spinner found work: wake another, so that new work finds an M.
+  if (left == 0) wakep(s);
+}
+
+// Gives away p of an M that is about to block (a locked M): to a new M if there is work.
+void handoffp(Sched& s, P* p) {
+  if (p_has_work(p) || s.runq_count.load(std::memory_order_seq_cst) > 0 ||
+      p->timers.next.load(std::memory_order_acquire) != kNoDeadline) {
+    startm(s, p, false);
+    return;
+  }
+  int expected = 0;
+  if (s.nmspinning.load() + s.npidle.load() == 0 &&
+      s.nmspinning.compare_exchange_strong(expected, 1, std::memory_order_seq_cst)) {
+    startm(s, p, true);
+    return;
+  }
+  std::lock_guard lock(s.mu);
+  pidle_put_locked(s, p);
+}
+
+// ---- goroutines ---------------------------------------------------------------------------
+
+void destroy_g(G* g) noexcept {
+#if defined(GOPOOL_TSAN)
+  __tsan_destroy_fiber(g->ctx.tsan_fiber);
+#endif
+  Stack stack = g->stack;
+  g->~G();
+  stack_free(stack);
+}
+
+G* new_g(std::size_t stack_size) {
+  Stack stack = stack_allocate(stack_size);
+  G* g = ::new (static_cast<void*>(g_slot(stack))) G(stack);
+#if defined(GOPOOL_TSAN)
+  g->ctx.tsan_fiber = __tsan_create_fiber(0);
+#endif
+  return g;
+}
+
+G* take_free_g(Sched& s, P* p) noexcept {
+  if (p != nullptr && p->free_head == nullptr &&
+      s.free_count.load(std::memory_order_relaxed) > 0) {
+    std::lock_guard lock(s.free_mu);
+    while (s.free_head != nullptr && p->free_count < kFreeListMax / 2) {
+      G* g = s.free_head;
+      s.free_head = g->next;
+      s.free_count.fetch_sub(1, std::memory_order_relaxed);
+      g->next = p->free_head;
+      p->free_head = g;
+      ++p->free_count;
+    }
+  }
+  if (p != nullptr && p->free_head != nullptr) {
+    G* g = p->free_head;
+    p->free_head = g->next;
+    --p->free_count;
+    p->recycled.add(1);
+    return g;
+  }
+  if (p == nullptr && s.free_count.load(std::memory_order_relaxed) > 0) {
+    std::lock_guard lock(s.free_mu);
+    if (G* g = s.free_head) {
+      s.free_head = g->next;
+      s.free_count.fetch_sub(1, std::memory_order_relaxed);
+      return g;
+    }
+  }
+  return nullptr;
+}
+
+void free_g(Sched& s, P* p, G* g) noexcept {
+  g->status.store(GStatus::idle, std::memory_order_relaxed);
+  if (!s.recycle || g->stack.size != s.stack_size) {
+    destroy_g(g);
+    return;
+  }
+  // Seed 000: Go keeps a dead goroutine's stack only while it is small; here a stack once used
+  // deep gives its lower pages back, and keeps its top for the next goroutine.
+  if (g->low_water < g->stack.top() - kDeepUse) stack_trim(g->stack, kDeepUse);
+  g->low_water = g->stack.top();
+  g->next = p->free_head;
+  p->free_head = g;
+  if (++p->free_count > kFreeListMax) {
+    std::lock_guard lock(s.free_mu);
+    while (p->free_count > kFreeListMax / 2) {
+      G* moved = p->free_head;
+      p->free_head = moved->next;
+      --p->free_count;
+      moved->next = s.free_head;
+      s.free_head = moved;
+      s.free_count.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+}
+
+std::uint64_t new_goid(Sched& s, P* p) noexcept {
+  constexpr std::uint64_t kBatch = 16;
+  if (p == nullptr) return s.goid_gen.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (p->goid_next == p->goid_end) {
+    p->goid_next = s.goid_gen.fetch_add(kBatch, std::memory_order_relaxed) + 1;
+    p->goid_end = p->goid_next + kBatch;
+  }
+  return p->goid_next++;
+}
+
+// Runs what the goroutine that just switched away asked for, now that it is off its stack.
+void finish_switch(M* m) noexcept {
+  G* g = m->switched_from;
+  if (g == nullptr) return;
+  m->switched_from = nullptr;
+  Sched& s = *g_sched.load(std::memory_order_relaxed);
+  switch (m->after) {
+    case AfterSwitch::yield:
+      g->status.store(GStatus::runnable, std::memory_order_relaxed);
+      runq_put(s, m->p, g, false);
+      break;
+    case AfterSwitch::park:
+      if (!commit_park(&g->parker)) {  // notified or timed out before it got off its stack
+        g->status.store(GStatus::runnable, std::memory_order_relaxed);
+        runq_put(s, m->p, g, true);
+      }
+      break;
+    case AfterSwitch::dead:
+      free_g(s, m->p, g);
+      break;
+    case AfterSwitch::none:
+      break;
+  }
+  m->after = AfterSwitch::none;
+}
+
+[[noreturn]] void g_main(void* arg) {
+  G* g = static_cast<G*>(arg);
+  context_started();
+  finish_switch(current_m());
+  try {
+    g->task();
+  } catch (...) {
+    fatal_escaped_exception(g);
+  }
+  g->task.reset();
+  M* m = current_m();
+  m->p->exited.add(1);
+  if (g->locked_m != nullptr) {
+    g->locked_m->locked_g = nullptr;
+    g->locked_m = nullptr;
+    g->lock_count = 0;
+  }
+  g->status.store(GStatus::dead, std::memory_order_relaxed);
+  switch_out(g, AfterSwitch::dead);
+  __builtin_unreachable();
+}
+
+// ---- finding work (on g0) -----------------------------------------------------------------
+
+G* steal_work(Sched& s, M* m, P* p, std::int64_t now) noexcept {
+  const int n = s.allp_count.load(std::memory_order_acquire);
+  for (int round = 0; round < 4; ++round) {
+    const std::uint32_t start = m->fastrand();
+    for (int k = 0; k < n; ++k) {
+      P* victim = s.allp[(start + static_cast<std::uint32_t>(k)) % static_cast<std::uint32_t>(n)]
+                      .load(std::memory_order_acquire);
+      if (victim == nullptr || victim == p ||
+          victim->status.load(std::memory_order_acquire) == PStatus::dead) {
+        continue;
+      }
+      if (round == 3 && victim->timers.next.load(std::memory_order_acquire) <= now) {
+        victim->timers.run_due(now, &ready);
+        if (G* g = runq_get(p)) return g;
+      }
+      if (G* g = victim->runq.steal_half(p->runq)) {
+        p->steals.add(1);
+        return g;
+      }
+      if (round == 3) {
+        // Its runnext last: the running goroutine readied it to run next, for locality.
+        G* next = victim->runnext.load(std::memory_order_acquire);
+        if (next != nullptr && victim->runq.empty() &&
+            victim->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acq_rel)) {
+          p->steals.add(1);
+          return next;
+        }
+      }
+    }
+  }
+  return nullptr;
+}
+
+// Hands everything of p (a P beyond nprocs) to the others and marks it dead. s.mu held.
+void retire_p_locked(Sched& s, P* p) noexcept {
+  G* batch[RunQueue::kSize + 1];
+  std::uint32_t n = p->runq.grab(batch, RunQueue::kSize);
+  if (G* next = p->runnext.exchange(nullptr, std::memory_order_acq_rel)) batch[n++] = next;
+  if (n > 0) global_put_batch(s, batch, n);
+  {
+    std::lock_guard lock(s.free_mu);
+    while (G* g = p->free_head) {
+      p->free_head = g->next;
+      g->next = s.free_head;
+      s.free_head = g;
+      s.free_count.fetch_add(1, std::memory_order_relaxed);
+    }
+    p->free_count = 0;
+  }
+  P* p0 = s.allp[0].load(std::memory_order_relaxed);
+  if (p0 != p) p->timers.move_all_to(p0->timers);
+  p->m = nullptr;
+  p->status.store(PStatus::dead, std::memory_order_release);
+}
+
+// Finds a goroutine to run, parking the M while there is none. Returns with m->p held.
+G* find_runnable(Sched& s, M* m) {
+  std::int64_t timer_backoff_ns = 0;
+  for (;;) {
+    P* p = m->p;
+    if (p != nullptr && p->id >= s.nprocs.load(std::memory_order_acquire)) {
+      std::lock_guard lock(s.mu);
+      if (p->id >= s.nprocs.load(std::memory_order_relaxed)) {
+        retire_p_locked(s, p);
+        m->p = nullptr;
+        p = nullptr;
+      }
+    }
+    if (p == nullptr) {
+      if (m->spinning) {
+        m->spinning = false;
+        s.nmspinning.fetch_sub(1, std::memory_order_seq_cst);
+      }
+      if (P* idle = pidle_get(s)) {
+        acquirep(m, idle);
+        continue;
+      }
+      {
+        std::lock_guard lock(s.mu);
+        s.midle.push_back(m);
+        s.nmidle.fetch_add(1, std::memory_order_relaxed);
+      }
+      // After a timeout that found no idle P, back off: the busy Ps run their timers.
+      const std::int64_t deadline = std::max(earliest_timer(s), nanotime() + timer_backoff_ns);
+      if (!notesleep(m, deadline)) {
+        std::lock_guard lock(s.mu);
+        auto it = std::find(s.midle.begin(), s.midle.end(), m);
+        if (it != s.midle.end()) {
+          s.midle.erase(it);
+          s.nmidle.fetch_sub(1, std::memory_order_relaxed);
+          if (P* idle = pidle_get_locked(s)) {
+            acquirep(m, idle);
+            timer_backoff_ns = 0;
+          } else {
+            timer_backoff_ns = 1000000;
+          }
+          continue;
+        }
+      } else {
+        continue;
+      }
+      // Someone took this M off the idle list and is handing it a P: wait for it.
+      notesleep(m, kNoDeadline);
+      continue;
+    }
+
+    const std::int64_t now = nanotime();
+    p->timers.run_due(now, &ready);
+    G* g = nullptr;
+    if (++p->schedtick % 61 == 0) g = global_get(s, p, false);
+    if (g == nullptr) g = runq_get(p);
+    if (g == nullptr) g = global_get(s, p, true);
+    if (g == nullptr) {
+      if (!m->spinning) {
+        const int busy = s.nprocs.load(std::memory_order_relaxed) -
+                         s.npidle.load(std::memory_order_relaxed);
+        if (2 * s.nmspinning.load(std::memory_order_relaxed) < busy) {
+          m->spinning = true;
+          s.nmspinning.fetch_add(1, std::memory_order_seq_cst);
+        }
+      }
+      if (m->spinning) g = steal_work(s, m, p, now);
+    }
+    if (g != nullptr) {
+      if (m->spinning) reset_spinning(s, m);
+      return g;
+    }
+
+    // Nothing anywhere: give the P back, then look once more so no wakeup is lost.
+    {
+      std::lock_guard lock(s.mu);
+      if (s.runq_count.load(std::memory_order_seq_cst) > 0) continue;
+      m->p = nullptr;
+      pidle_put_locked(s, p);
+    }
+    const bool was_spinning = m->spinning;
+    if (was_spinning) {
+      m->spinning = false;
+      s.nmspinning.fetch_sub(1, std::memory_order_seq_cst);
+    }
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (work_available(s) || earliest_timer(s) <= nanotime()) {
+      if (P* again = pidle_get(s)) {
+        acquirep(m, again);
+        if (was_spinning) {
+          m->spinning = true;
+          s.nmspinning.fetch_add(1, std::memory_order_seq_cst);
+        }
+      }
+    }
+  }
+}
+
+// Hands m's P to the M that g is wired to, which runs g; m is left without a P.
+void hand_to_locked_m(M* m, G* g) noexcept {
+  P* p = m->p;
+  m->p = nullptr;
+  p->m = nullptr;
+  M* owner = g->locked_m;
+  owner->nextp.store(p, std::memory_order_release);
+  notewakeup(owner);
+}
+
+// A locked M whose goroutine switched out: give the P away and sleep until the goroutine is
+// ready and handed back with a P.
+void stop_locked_m(Sched& s, M* m) {
+  P* p = m->p;
+  m->p = nullptr;
+  handoffp(s, p);
+  notesleep(m, kNoDeadline);
+}
+
+void execute(M* m, G* g) noexcept {
+  m->curg = g;
+  g->status.store(GStatus::running, std::memory_order_relaxed);
+  m->p->switches.add(1);
+  switch_context(&m->g0, &g->ctx, m->eh);
+  m->curg = nullptr;
+}
+
+void segv_handler(int sig, siginfo_t* info, void* ucontext);
+
+void install_signal_stack() {
+  void* mem = mmap(nullptr, kSignalStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                   -1, 0);
+  if (mem == MAP_FAILED) return;
+  stack_t ss{};
+  ss.ss_sp = mem;
+  ss.ss_size = kSignalStackSize;
+  sigaltstack(&ss, nullptr);
+}
+
+void m_main(M* m) {
+  tl_m = m;
+  m->eh = thread_eh_globals();
+  install_signal_stack();
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+    void* addr = nullptr;
+    std::size_t size = 0;
+    pthread_attr_getstack(&attr, &addr, &size);
+    m->g0.stack_bottom = addr;
+    m->g0.stack_size = size;
+    pthread_attr_destroy(&attr);
+  }
+#if defined(GOPOOL_TSAN)
+  m->g0.tsan_fiber = __tsan_get_current_fiber();
+#endif
+  Sched& s = *g_sched.load(std::memory_order_acquire);
+  notesleep(m, kNoDeadline);  // the creator hands the first P
+  for (;;) {
+    finish_switch(m);
+    if (m->locked_g != nullptr) {
+      stop_locked_m(s, m);
+      execute(m, m->locked_g);
+      continue;
+    }
+    G* g = find_runnable(s, m);
+    if (g->locked_m != nullptr && g->locked_m != m) {
+      hand_to_locked_m(m, g);
+      continue;
+    }
+    execute(m, g);
+  }
+}
+
+void segv_handler(int sig, siginfo_t* info, void* ucontext) {
+  M* m = tl_m;
+  G* g = m != nullptr ? m->curg : nullptr;
+  if (g != nullptr && stack_guard_contains(g->stack, info->si_addr)) {
+    fatal("stack overflow (goroutine hit its stack's guard page)", g);
+  }
+  // Not ours: restore the previous handler and let the fault happen again under it.
+  if ((g_previous_segv.sa_flags & SA_SIGINFO) != 0 && g_previous_segv.sa_sigaction != nullptr) {
+    g_previous_segv.sa_sigaction(sig, info, ucontext);
+    return;
+  }
+  sigaction(SIGSEGV, &g_previous_segv, nullptr);
+}
+
+void on_process_exit(int status, void*) {
+  // As in Go, a process ends when main returns, whatever its goroutines are doing: they are
+  // not unwound, and the destructors of static objects they may still use are not run.
+  if (live_goroutines() > 0) {
+    std::fflush(nullptr);
+    _exit(status);
+  }
+}
+
+void sched_start() {
+  RuntimeOptions o;
+  {
+    std::lock_guard lock(g_options_mu);
+    o = g_options;
+  }
+  auto* s = new Sched();  // never destroyed: goroutines may outlive main
+  const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int procs = std::min(o.procs > 0 ? o.procs : hw, Sched::kMaxProcs);
+  s->max_threads = o.max_threads > 0 ? o.max_threads : 10000;
+  s->stack_size = round_stack_size(o.stack_size > 0 ? o.stack_size : kDefaultStackSize);
+  s->recycle = o.recycle;
+  stacks_configure(s->stack_size, o.guarded_stack_budget);
+  for (int i = 0; i < procs; ++i) {
+    P* p = new P(i);
+    s->allp[i].store(p, std::memory_order_relaxed);
+  }
+  s->allp_count.store(procs, std::memory_order_release);
+  s->nprocs.store(procs, std::memory_order_release);
+  for (int i = procs - 1; i >= 0; --i) pidle_put_locked(*s, s->allp[i].load());
+  g_sched.store(s, std::memory_order_release);
+
+  struct sigaction sa {};
+  sa.sa_sigaction = segv_handler;
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGSEGV, &sa, &g_previous_segv);
+  on_exit(on_process_exit, nullptr);
+}
+
+}  // namespace
+
+// ---- the verbs -----------------------------------------------------------------------------
+
+Sched& sched() {
+  Sched* s = g_sched.load(std::memory_order_acquire);
+  if (s != nullptr) [[likely]] {
+    return *s;
+  }
+  std::call_once(g_start_once, sched_start);
+  return *g_sched.load(std::memory_order_acquire);
+}
+
+Sched* sched_if_started() noexcept { return g_sched.load(std::memory_order_acquire); }
+
+__attribute__((noinline)) M* current_m() noexcept { return tl_m; }
+
+__attribute__((noinline)) G* current_g() noexcept {
+  M* m = tl_m;
+  return m != nullptr ? m->curg : nullptr;
+}
+
+void ready(G* g) noexcept {
+  Sched& s = *g_sched.load(std::memory_order_relaxed);
+  g->status.store(GStatus::runnable, std::memory_order_relaxed);
+  M* m = current_m();
+  if (m != nullptr && m->p != nullptr) {
+    runq_put(s, m->p, g, true);
+  } else {
+    global_put(s, g);
+  }
+  wakep(s);
+}
+
+void switch_out(G* cur, AfterSwitch what) noexcept {
+  M* m = current_m();
+  P* p = m->p;
+  Sched& s = *g_sched.load(std::memory_order_relaxed);
+  char* sp = static_cast<char*>(__builtin_frame_address(0));
+  if (sp < cur->low_water) cur->low_water = sp;
+  if (!stack_canary_intact(cur->stack)) {
+    fatal("stack overflow (goroutine overwrote the canary below its stack)", cur);
+  }
+
+  G* next = nullptr;
+  bool via_g0 = cur->locked_m != nullptr || p->id >= s.nprocs.load(std::memory_order_relaxed);
+  if (!via_g0) {
+    if (++p->schedtick % 61 == 0) {
+      if (p->timers.next.load(std::memory_order_acquire) <= nanotime()) {
+        via_g0 = true;  // timers are due: let the scheduler run them
+      } else {
+        next = global_get(s, p, false);
+      }
+    }
+    if (!via_g0 && next == nullptr) next = runq_get(p);
+    if (next == nullptr && what == AfterSwitch::yield && !via_g0) {
+      next = global_get(s, p, true);
+      if (next == nullptr) return;  // nothing else to run: keep running
+    }
+    if (next != nullptr && next->locked_m != nullptr && next->locked_m != m) {
+      runq_put(s, p, next, true);  // wired to another thread: the scheduler hands it over
+      next = nullptr;
+    }
+  }
+
+  m->switched_from = cur;
+  m->after = what;
+  const bool done = what == AfterSwitch::dead;
+  if (next != nullptr) {
+    p->switches.add(1);
+    m->curg = next;
+    next->status.store(GStatus::running, std::memory_order_relaxed);
+    switch_context(&cur->ctx, &next->ctx, m->eh, done);
+  } else {
+    m->curg = nullptr;
+    switch_context(&cur->ctx, &m->g0, m->eh, done);
+  }
+  finish_switch(current_m());
+}
+
+void timer_arm(Timer* t) {
+  Sched& s = sched();
+  M* m = current_m();
+  P* p = m != nullptr ? m->p : nullptr;
+  const bool foreign = p == nullptr;
+  if (foreign) p = s.allp[0].load(std::memory_order_acquire);
+  {
+    std::lock_guard lock(p->timers.lock);
+    p->timers.push_locked(t);
+  }
+  // A sleeping M must learn the new deadline: wake one to look (it sleeps again until then).
+  if (foreign || s.npidle.load(std::memory_order_seq_cst) > 0) wakep(s);
+}
+
+void spawn_goroutine(std::size_t stack_size, Task&& task, const std::source_location& where) {
+  Sched& s = sched();
+  if (stack_size == 0) stack_size = s.stack_size;
+  stack_size = round_stack_size(stack_size);
+  M* m = current_m();
+  P* p = m != nullptr ? m->p : nullptr;
+  G* g = stack_size == s.stack_size && s.recycle ? take_free_g(s, p) : nullptr;
+  if (g == nullptr) {
+    g = new_g(stack_size);
+  } else {
+#if defined(GOPOOL_ASAN)
+    // Frames of the goroutine that died here may have left poisoned redzones behind.
+    __asan_unpoison_memory_region(g->stack.base,
+                                  static_cast<std::size_t>(reinterpret_cast<char*>(g) -
+                                                           g->stack.base));
+#endif
+  }
+  g->task = std::move(task);
+  g->where = where;
+  g->id = new_goid(s, p);
+  g->wait_reason.store(WaitReason::none, std::memory_order_relaxed);
+  g->low_water = g->stack.top();
+  g->status.store(GStatus::runnable, std::memory_order_relaxed);
+  make_context(&g->ctx, g->stack.base, g, &g_main, g);
+  if (p != nullptr) {
+    p->spawned.add(1);
+    runq_put(s, p, g, true);
+  } else {
+    s.foreign_spawned.fetch_add(1, std::memory_order_relaxed);
+    global_put(s, g);
+  }
+  wakep(s);
+}
+
+int set_procs_impl(int n) {
+  Sched& s = sched();
+  static std::mutex serial;
+  std::lock_guard serial_lock(serial);
+  const int old = s.nprocs.load(std::memory_order_acquire);
+  if (n <= 0 || n == old) return old;
+  n = std::min(n, Sched::kMaxProcs);
+  {
+    std::lock_guard lock(s.mu);
+    if (n > old) {
+      for (int i = old; i < n; ++i) {
+        P* p = s.allp[i].load(std::memory_order_acquire);
+        if (p == nullptr) {
+          p = new P(i);
+          s.allp[i].store(p, std::memory_order_release);
+          if (s.allp_count.load() < i + 1) s.allp_count.store(i + 1, std::memory_order_release);
+          pidle_put_locked(s, p);
+        } else if (p->status.load(std::memory_order_acquire) == PStatus::dead) {
+          pidle_put_locked(s, p);
+        }
+        // A P still running (its retirement not yet noticed) simply carries on.
+      }
+      s.nprocs.store(n, std::memory_order_release);
+    } else {
+      s.nprocs.store(n, std::memory_order_release);
+      // Idle Ps beyond n retire now; running ones retire at their M's next scheduling point.
+      P** link = &s.pidle;
+      while (*link != nullptr) {
+        P* p = *link;
+        if (p->id >= n) {
+          *link = p->link;
+          p->link = nullptr;
+          s.npidle.fetch_sub(1, std::memory_order_seq_cst);
+          retire_p_locked(s, p);
+        } else {
+          link = &p->link;
+        }
+      }
+    }
+  }
+  wakep(s);
+  return old;
+}
+
+std::int64_t live_goroutines() noexcept {
+  Sched* s = g_sched.load(std::memory_order_acquire);
+  if (s == nullptr) return 0;
+  std::int64_t live = s->foreign_spawned.load(std::memory_order_relaxed);
+  const int n = s->allp_count.load(std::memory_order_acquire);
+  for (int i = 0; i < n; ++i) {
+    if (P* p = s->allp[i].load(std::memory_order_acquire)) {
+      live += p->spawned.get() - p->exited.get();
+    }
+  }
+  return live;
+}
+
+bool record_options(const RuntimeOptions& options) noexcept {
+  std::lock_guard lock(g_options_mu);
+  if (g_sched.load(std::memory_order_acquire) != nullptr) return false;
+  g_options = options;
+  return true;
+}
+
+}  // namespace gopool::detail

@@ -1,0 +1,83 @@
+// The scheduler: Ps, Ms, the global run queue and the verbs the rest of the runtime uses.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <source_location>
+#include <vector>
+
+#include <concurrentqueue/concurrentqueue.h>
+
+#include "gopool/detail/spin_lock.hpp"
+#include "gopool/runtime.hpp"
+#include "runtime/g.hpp"
+#include "runtime/machine.hpp"
+#include "runtime/processor.hpp"
+
+namespace gopool::detail {
+
+struct Sched {
+  static constexpr int kMaxProcs = 256;
+
+  // Resolved options.
+  int max_threads = 10000;
+  std::size_t stack_size = kDefaultStackSize;
+  bool recycle = true;
+
+  std::atomic<P*> allp[kMaxProcs] = {};
+  std::atomic<int> allp_count{0};  // Ps ever created (dead ones included)
+  std::atomic<int> nprocs{0};
+
+  moodycamel::ConcurrentQueue<G*> runq;  // global run queue
+  std::atomic<std::int64_t> runq_count{0};
+
+  std::mutex mu;  // idle Ps, idle Ms, thread creation, set_procs
+  P* pidle = nullptr;
+  std::atomic<int> npidle{0};
+  std::vector<M*> midle;
+  std::atomic<int> mcount{0};
+  std::atomic<int> nmspinning{0};
+  std::atomic<int> nmidle{0};
+
+  SpinLock free_mu;  // global free list of dead goroutines
+  G* free_head = nullptr;
+  std::atomic<int> free_count{0};
+
+  std::atomic<std::uint64_t> goid_gen{0};
+  std::atomic<std::int64_t> foreign_spawned{0};
+};
+
+// The scheduler, started on first use.
+Sched& sched();
+// The scheduler if it was started, else nullptr.
+Sched* sched_if_started() noexcept;
+
+// The M running on this thread (nullptr on foreign threads) and its goroutine. Not inlined:
+// a goroutine that switched may resume on another thread.
+M* current_m() noexcept;
+G* current_g() noexcept;
+
+// Makes g runnable (on this M's P, or the global queue) and wakes an idle P if there is one.
+void ready(G* g) noexcept;
+
+// Switches the running goroutine out; what says what happens to it once it is off its stack.
+// Returns when it runs again (AfterSwitch::dead never returns).
+void switch_out(G* cur, AfterSwitch what) noexcept;
+
+// Arms a timer whose deadline and kind are set, on this P's heap (or P 0's).
+void timer_arm(Timer* t);
+
+// Creates and starts a goroutine.
+void spawn_goroutine(std::size_t stack_size, Task&& task, const std::source_location& where);
+
+// set_procs, as in runtime.hpp.
+int set_procs_impl(int n);
+
+// Goroutines alive.
+std::int64_t live_goroutines() noexcept;
+
+// Options recorded by configure() before start. Returns false if already started.
+bool record_options(const RuntimeOptions& options) noexcept;
+
+}  // namespace gopool::detail

@@ -1,0 +1,182 @@
+#include "runtime/stack.hpp"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <mutex>
+#include <system_error>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+namespace gopool::detail {
+namespace {
+
+constexpr std::size_t kSlabStacks = 64;
+constexpr std::size_t kMapEntriesReserved = 16384;  // left for malloc, libraries, threads
+
+struct StackState {
+  std::size_t default_size = kDefaultStackSize;
+  std::size_t guarded_budget = 0;
+  std::atomic<std::size_t> guarded_alive{0};
+  std::atomic<std::size_t> slab_alive{0};
+  std::atomic<bool> slab_mode_logged{false};
+  std::mutex slab_mu;
+  std::vector<char*> slab_free;  // bases of free slab stacks (default size)
+};
+
+StackState& state() {
+  static auto* s = new StackState();  // never destroyed: goroutines may outlive main
+  return *s;
+}
+
+std::size_t derived_budget() {
+  long max_maps = 65530;
+  if (FILE* f = std::fopen("/proc/sys/vm/max_map_count", "r")) {
+    if (std::fscanf(f, "%ld", &max_maps) != 1) max_maps = 65530;
+    std::fclose(f);
+  }
+  const auto usable = static_cast<std::size_t>(max_maps);
+  // A guarded stack costs two map entries: the guard and the stack.
+  return usable > kMapEntriesReserved ? (usable - kMapEntriesReserved) / 2 : 0;
+}
+
+[[noreturn]] void throw_map_error(std::size_t bytes) {
+  throw std::system_error(errno, std::generic_category(),
+                          "gopool: cannot map a goroutine stack of " + std::to_string(bytes) +
+                              " bytes");
+}
+
+char* map_region(std::size_t bytes) {
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+  if (p == MAP_FAILED) throw_map_error(bytes);
+  return static_cast<char*>(p);
+}
+
+void refill_slab(StackState& s) {
+  const std::size_t page = page_size();
+  // Layout: a guard page, a page whose top word is the lowest stack's canary, then the stacks.
+  const std::size_t bytes = 2 * page + kSlabStacks * s.default_size;
+  char* region = map_region(bytes);
+  mprotect(region, page, PROT_NONE);
+  *reinterpret_cast<std::uint64_t*>(region + 2 * page - sizeof(std::uint64_t)) = kStackCanary;
+  for (std::size_t i = 0; i < kSlabStacks; ++i) {
+    char* base = region + 2 * page + i * s.default_size;
+    // Each stack's top word is the canary its upper neighbour's overflow would hit first.
+    *reinterpret_cast<std::uint64_t*>(base + s.default_size - sizeof(std::uint64_t)) =
+        kStackCanary;
+    s.slab_free.push_back(base);
+  }
+}
+
+}  // namespace
+
+std::size_t page_size() noexcept {
+  static const auto size = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  return size;
+}
+
+std::size_t round_stack_size(std::size_t size) noexcept {
+  const std::size_t page = page_size();
+  return (size + page - 1) / page * page;
+}
+
+void stacks_configure(std::size_t default_size, std::size_t guarded_budget) noexcept {
+  StackState& s = state();
+  s.default_size = round_stack_size(default_size);
+  s.guarded_budget = guarded_budget != 0 ? guarded_budget : derived_budget();
+}
+
+Stack stack_allocate(std::size_t size) {
+  StackState& s = state();
+  const std::size_t page = page_size();
+  size = round_stack_size(size);
+  Stack stack;
+  stack.size = size;
+  if (s.guarded_alive.load(std::memory_order_relaxed) < s.guarded_budget) {
+    char* region = map_region(size + page);
+    if (mprotect(region, page, PROT_NONE) != 0) {
+      munmap(region, size + page);
+      throw_map_error(size + page);
+    }
+    s.guarded_alive.fetch_add(1, std::memory_order_relaxed);
+    stack.base = region + page;
+    stack.kind = Stack::Kind::guarded;
+    return stack;
+  }
+  if (!s.slab_mode_logged.exchange(true)) {
+    spdlog::warn(
+        "gopool: {} guarded goroutine stacks reached the map-entry budget (vm.max_map_count); "
+        "further stacks come from slabs, checked by a canary at every switch",
+        s.guarded_budget);
+  }
+  if (size == s.default_size) {
+    std::lock_guard lock(s.slab_mu);
+    if (s.slab_free.empty()) refill_slab(s);
+    stack.base = s.slab_free.back();
+    s.slab_free.pop_back();
+    stack.kind = Stack::Kind::slab;
+    // The word just below this stack is the top word of its lower neighbour (or of the slab's
+    // canary page): an overflow hits it first.
+    stack.canary = reinterpret_cast<std::uint64_t*>(stack.base) - 1;
+    s.slab_alive.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    stack.base = map_region(size);
+    stack.kind = Stack::Kind::plain;
+    stack.canary = reinterpret_cast<std::uint64_t*>(stack.base);
+    *stack.canary = kStackCanary;
+  }
+  return stack;
+}
+
+void stack_free(Stack& stack) noexcept {
+  StackState& s = state();
+  const std::size_t page = page_size();
+  switch (stack.kind) {
+    case Stack::Kind::guarded:
+      munmap(stack.base - page, stack.size + page);
+      s.guarded_alive.fetch_sub(1, std::memory_order_relaxed);
+      break;
+    case Stack::Kind::slab: {
+      // Give the memory back but keep the top page, which holds the neighbour's canary.
+      madvise(stack.base, stack.size - page, MADV_DONTNEED);
+      std::lock_guard lock(s.slab_mu);
+      s.slab_free.push_back(stack.base);
+      s.slab_alive.fetch_sub(1, std::memory_order_relaxed);
+      break;
+    }
+    case Stack::Kind::plain:
+      munmap(stack.base, stack.size);
+      break;
+    case Stack::Kind::none:
+      break;
+  }
+  stack = Stack{};
+}
+
+void stack_trim(const Stack& stack, std::size_t keep_bytes) noexcept {
+  const std::size_t keep = round_stack_size(keep_bytes);
+  if (keep >= stack.size) return;
+  char* start = stack.base;
+  std::size_t len = stack.size - keep;
+  if (stack.kind == Stack::Kind::plain) {  // keep the canary page
+    start += page_size();
+    len -= page_size();
+  }
+  madvise(start, len, MADV_DONTNEED);
+}
+
+bool stack_guard_contains(const Stack& stack, const void* addr) noexcept {
+  if (stack.kind != Stack::Kind::guarded) return false;
+  const char* a = static_cast<const char*>(addr);
+  return a >= stack.base - page_size() && a < stack.base;
+}
+
+std::size_t stacks_guarded_alive() noexcept { return state().guarded_alive.load(); }
+std::size_t stacks_slab_alive() noexcept { return state().slab_alive.load(); }
+
+}  // namespace gopool::detail

@@ -1,0 +1,164 @@
+#include <stdexcept>
+#include <thread>
+#include <utility>
+
+#include "runtime/g.hpp"
+#include "runtime/parker.hpp"
+#include "runtime/scheduler.hpp"
+#include "runtime/timer_heap.hpp"
+
+namespace gopool::detail {
+namespace {
+thread_local Timer* tl_firing = nullptr;  // the callback timer this thread is running
+}  // namespace
+
+std::int64_t nanotime() noexcept { return to_ns(std::chrono::steady_clock::now()); }
+
+std::int64_t TimerAccess::when(const Timer* t) { return to_ns(t->when_); }
+
+void TimerAccess::set(Timer* t, std::chrono::steady_clock::time_point when, std::uint8_t kind,
+                      void* g) {
+  t->when_ = when;
+  t->kind_ = kind;
+  t->g_ = g;
+}
+
+void TimerHeap::sift_up(std::size_t i) {
+  Timer* t = heap[i];
+  const auto w = t->when_;
+  while (i > 0) {
+    const std::size_t parent = (i - 1) / 2;
+    if (heap[parent]->when_ <= w) break;
+    heap[i] = heap[parent];
+    heap[i]->index_ = static_cast<std::int32_t>(i);
+    i = parent;
+  }
+  heap[i] = t;
+  t->index_ = static_cast<std::int32_t>(i);
+}
+
+void TimerHeap::sift_down(std::size_t i) {
+  Timer* t = heap[i];
+  const std::size_t n = heap.size();
+  for (;;) {
+    std::size_t child = 2 * i + 1;
+    if (child >= n) break;
+    if (child + 1 < n && heap[child + 1]->when_ < heap[child]->when_) ++child;
+    if (t->when_ <= heap[child]->when_) break;
+    heap[i] = heap[child];
+    heap[i]->index_ = static_cast<std::int32_t>(i);
+    i = child;
+  }
+  heap[i] = t;
+  t->index_ = static_cast<std::int32_t>(i);
+}
+
+void TimerHeap::update_next() {
+  next.store(heap.empty() ? kNoDeadline : to_ns(heap.front()->when_), std::memory_order_release);
+}
+
+void TimerHeap::push_locked(Timer* t) {
+  heap.push_back(t);
+  sift_up(heap.size() - 1);
+  t->heap_.store(this, std::memory_order_release);
+  update_next();
+}
+
+void TimerHeap::remove_locked(Timer* t) {
+  const auto i = static_cast<std::size_t>(t->index_);
+  Timer* last = heap.back();
+  heap.pop_back();
+  if (last != t) {
+    heap[i] = last;
+    last->index_ = static_cast<std::int32_t>(i);
+    if (i > 0 && last->when_ < heap[(i - 1) / 2]->when_) {
+      sift_up(i);
+    } else {
+      sift_down(i);
+    }
+  }
+  t->index_ = -1;
+  t->heap_.store(nullptr, std::memory_order_release);
+  update_next();
+}
+
+int TimerHeap::run_due(std::int64_t now, void (*ready)(G*)) {
+  if (next.load(std::memory_order_acquire) > now) return 0;
+  int fired = 0;
+  for (;;) {
+    Timer* callback = nullptr;
+    Task fn;
+    G* wake = nullptr;
+    {
+      std::lock_guard guard(lock);
+      if (heap.empty() || to_ns(heap.front()->when_) > now) break;
+      Timer* t = heap.front();
+      remove_locked(t);
+      ++fired;
+      if (t->kind_ == kTimerWakeG) {
+        G* g = static_cast<G*>(t->g_);
+        if (timeout_park(&g->parker)) wake = g;
+      } else {
+        t->running_.fetch_add(1, std::memory_order_relaxed);
+        fn = std::move(t->fn_);
+        callback = t;
+      }
+    }
+    if (wake != nullptr) ready(wake);
+    if (callback != nullptr) {
+      Timer* outer = tl_firing;
+      tl_firing = callback;
+      fn();
+      tl_firing = outer;
+      callback->running_.fetch_sub(1, std::memory_order_release);  // last touch of *callback
+    }
+  }
+  return fired;
+}
+
+void TimerHeap::move_all_to(TimerHeap& to) {
+  std::vector<Timer*> moved;
+  {
+    std::lock_guard guard(lock);
+    moved.swap(heap);
+    for (Timer* t : moved) t->index_ = -1;
+    update_next();
+    std::lock_guard guard_to(to.lock);
+    for (Timer* t : moved) to.push_locked(t);
+  }
+}
+
+Timer::~Timer() { stop(); }
+
+void Timer::start(std::chrono::steady_clock::time_point deadline, Task fn) {
+  if (!fn) throw std::invalid_argument("gopool: Timer::start with an empty callback");
+  if (heap_.load(std::memory_order_acquire) != nullptr) {
+    throw std::logic_error("gopool: Timer::start on an armed timer");
+  }
+  fn_ = std::move(fn);
+  TimerAccess::set(this, deadline, kTimerCallback, nullptr);
+  timer_arm(this);
+}
+
+bool Timer::stop() noexcept {
+  for (;;) {
+    TimerHeap* h = heap_.load(std::memory_order_acquire);
+    if (h == nullptr) break;
+    Task dropped;  // destroyed after the lock is released
+    {
+      std::lock_guard guard(h->lock);
+      if (heap_.load(std::memory_order_relaxed) != h) continue;  // moved to another P meanwhile
+      h->remove_locked(this);
+      dropped = std::move(fn_);
+    }
+    return true;
+  }
+  if (tl_firing != this) {
+    while (running_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
+  }
+  return false;
+}
+
+bool Timer::armed() const noexcept { return heap_.load(std::memory_order_acquire) != nullptr; }
+
+}  // namespace gopool::detail

@@ -1,0 +1,2 @@
+gopool_add_test(runtime_test)
+gopool_add_test(wait_group_test)
