@@ -1,0 +1,249 @@
+// PoolCore: the one implementation behind Pool, PoolWithFunc and MultiPool (ants' poolCommon):
+// capacity, the idle-worker queue, blocked callers, the purge, release and reboot. The public
+// pool classes are thin typed wrappers around it.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <system_error>
+#include <vector>
+
+#include "gopool/detail/parker.hpp"
+#include "gopool/detail/spin_lock.hpp"
+#include "gopool/detail/task.hpp"
+#include "gopool/detail/timer.hpp"
+#include "gopool/errors.hpp"
+#include "gopool/pool_options.hpp"
+#include "gopool/runtime.hpp"
+
+namespace gopool {
+
+class Context;
+
+// PoolStats: cumulative counters of a pool since it was built.
+struct PoolStats {
+  std::uint64_t completed = 0;        // tasks that ran to the end (or threw)
+  std::uint64_t exceptions = 0;       // posted tasks that threw (sent to on_exception or the log)
+  std::uint64_t rejected = 0;         // tasks refused: closed, overload, timeout, cancelled context
+  std::uint64_t discarded = 0;        // rejected tasks dropped by RejectPolicy::discard, or by
+                                      // caller_runs because the pool was closed
+  std::uint64_t workers_started = 0;  // worker goroutines started
+};
+
+namespace detail {
+
+struct PoolWorker;
+class WorkerQueue;
+
+// deadline_after: now + timeout, saturating; a timeout <= 0 gives now.
+Clock::time_point deadline_after(Clock::duration timeout) noexcept;
+
+// PoolWait: how long PoolCore::acquire() may block a caller when the pool is full.
+struct PoolWait {
+  enum class Kind : std::uint8_t { forever, until, context };
+  Kind kind = Kind::forever;
+  Clock::time_point deadline{};
+  const Context* context = nullptr;
+
+  static PoolWait until(Clock::time_point t) noexcept { return {Kind::until, t, nullptr}; }
+  static PoolWait for_context(const Context& c) noexcept { return {Kind::context, {}, &c}; }
+};
+
+// PoolGrant: what acquire() hands out: an idle worker, or the right to start a new one.
+struct PoolGrant {
+  PoolWorker* worker = nullptr;  // the worker to hand the task to (may be null when fresh)
+  bool fresh = false;            // true: start a new worker goroutine for the task
+};
+
+// PoolCore: see the file comment. Thread-safe; every member may be called from goroutines and
+// foreign threads.
+class PoolCore {
+ public:
+  // PoolCore: capacity <= 0 means unbounded. Throws std::system_error with errc::invalid_expiry,
+  // invalid_pre_alloc_size, invalid_max_blocking_tasks or invalid_stack_size for bad options;
+  // std::bad_alloc.
+  PoolCore(int capacity, PoolOptions options);
+
+  // ~PoolCore: release(), then waits until every worker has exited (so every accepted task has
+  // finished): a goroutine parks, a thread waits.
+  ~PoolCore();
+
+  PoolCore(const PoolCore&) = delete;
+  PoolCore& operator=(const PoolCore&) = delete;
+
+  // acquire: reserves a worker for one task: pops an idle worker, or reserves a slot for a new
+  // one while under capacity, or else blocks as `wait` allows (a goroutine parks, a thread
+  // waits) until a worker is free. On success the caller must call dispatch() exactly once.
+  // Errors (nothing reserved): pool_closed, pool_overload, timeout, or the context's error.
+  [[nodiscard]] std::error_code acquire(PoolGrant& grant, const PoolWait& wait);
+
+  // dispatch: hands task to the worker that acquire() granted (starting it if fresh) and never
+  // blocks. If no worker goroutine can be started, undoes the grant and throws what go() threw
+  // (std::system_error) or std::bad_alloc; the task is then destroyed without running.
+  void dispatch(const PoolGrant& grant, Task&& task);
+
+  // reject: applies the on_reject handler to a task refused with `reason` and counts it.
+  // Whatever a custom handler throws propagates.
+  void reject(Task&& task, std::error_code reason);
+
+  // null_task_error: the error for an empty callable: errc::pool_closed if the pool is closed
+  // (as ants answers Submit(nil) on a closed pool), else errc::null_task. Counts nothing.
+  std::error_code null_task_error() const noexcept;
+
+  int capacity() const noexcept { return capacity_.load(std::memory_order_relaxed); }
+  int running() const noexcept { return running_.load(std::memory_order_relaxed); }
+  int busy() const noexcept { return busy_.load(std::memory_order_relaxed); }
+  int waiting() const noexcept { return waiting_.load(std::memory_order_relaxed); }
+  int free() const noexcept;
+  bool is_closed() const noexcept { return closed_.load(std::memory_order_acquire); }
+  PoolStats stats() const noexcept;
+
+  // See PoolBase for these.
+  std::error_code tune(int capacity);
+  void release();
+  std::error_code release_timeout(Clock::duration timeout);
+  void reboot();
+  void wait();
+  bool wait_until(Clock::time_point deadline);
+
+  // join_until: waits until every worker has exited or deadline passed; true if they did.
+  bool join_until(Clock::time_point deadline);
+
+  // shutdown: release(), then waits until every worker has exited (no time limit).
+  void shutdown();
+
+  // The pool's logger (never null).
+  spdlog::logger& logger() const noexcept { return *logger_; }
+
+ private:
+  struct Waiter;
+  struct Sleeper;
+  struct Wakeups;
+
+  void worker_main(PoolWorker* w);
+  bool revert(PoolWorker* w);
+  void retire(PoolWorker* w);
+  void retire_after_exception(PoolWorker* w, std::exception_ptr error);
+  void handle_exception(std::exception_ptr error) noexcept;
+  std::error_code wait_for_worker(PoolGrant& grant, const PoolWait& wait);
+  PoolWorker* pop_free_locked() noexcept;
+  void push_free_locked(PoolWorker* w) noexcept;
+  Waiter* pop_waiter_locked() noexcept;
+  void remove_waiter_locked(Waiter* w) noexcept;
+  Waiter* grant_spawns_locked() noexcept;
+  void collect_locked(Wakeups& wk) noexcept;
+  static void deliver(const Wakeups& wk) noexcept;
+  bool close();
+  bool sleep_on(Sleeper*& list, bool (PoolCore::*done)() const noexcept,
+                const Clock::time_point* deadline);
+  bool idle_done() const noexcept;
+  bool exit_done() const noexcept;
+  void start_purge();
+  void stop_purge() noexcept;
+  void purge_tick() noexcept;
+  static Clock::time_point coarse_now() noexcept;
+
+  PoolOptions options_;
+  std::shared_ptr<spdlog::logger> logger_;
+
+  SpinLock lock_;  // guards everything below that is not atomic, and every counter's writes
+  std::unique_ptr<WorkerQueue> idle_;
+  PoolWorker* free_workers_ = nullptr;  // recycled PoolWorker structs
+  Waiter* waiters_head_ = nullptr;      // callers blocked in acquire(), FIFO
+  Waiter* waiters_tail_ = nullptr;
+  Sleeper* idle_sleepers_ = nullptr;  // wait() callers: woken when busy_ drops to 0
+  Sleeper* exit_sleepers_ = nullptr;  // release_timeout()/~PoolCore: woken when alive_ drops to 0
+
+  std::atomic<int> capacity_;
+  std::atomic<int> running_{0};  // live workers, as ants counts them
+  std::atomic<int> alive_{0};    // worker goroutines not yet fully gone (>= running_)
+  std::atomic<int> busy_{0};     // granted tasks not finished yet
+  std::atomic<int> waiting_{0};  // callers blocked in acquire()
+  std::atomic<bool> closed_{false};
+
+  std::atomic<std::uint64_t> completed_{0};
+  std::atomic<std::uint64_t> exceptions_{0};
+  std::atomic<std::uint64_t> rejected_{0};
+  std::atomic<std::uint64_t> discarded_{0};
+  std::atomic<std::uint64_t> started_{0};
+
+  std::mutex lifecycle_mu_;  // serializes release()/reboot() (never held while parked)
+  Timer purge_timer_;
+  std::vector<PoolWorker*> expired_;  // scratch for purge_tick
+};
+
+// PoolBase: what every pool kind shares: the core and the counters and lifecycle calls that
+// simply forward to it.
+class PoolBase {
+ public:
+  PoolBase(const PoolBase&) = delete;
+  PoolBase& operator=(const PoolBase&) = delete;
+  PoolBase(PoolBase&&) = delete;
+  PoolBase& operator=(PoolBase&&) = delete;
+
+  // running: live workers (busy or idle), as ants' Running().
+  int running() const noexcept { return core_.running(); }
+
+  // busy: workers running a task right now (accepted tasks not finished yet).
+  int busy() const noexcept { return core_.busy(); }
+
+  // free: cap() - running(), or -1 for an unbounded pool (ants' Free()).
+  int free() const noexcept { return core_.free(); }
+
+  // waiting: callers blocked in post()/submit()/invoke() waiting for a worker.
+  int waiting() const noexcept { return core_.waiting(); }
+
+  // cap: the capacity, -1 for an unbounded pool.
+  int cap() const noexcept { return core_.capacity(); }
+
+  // is_closed: true after release() until reboot().
+  bool is_closed() const noexcept { return core_.is_closed(); }
+
+  // stats: cumulative counters (completed, exceptions, rejected, discarded, workers started).
+  PoolStats stats() const noexcept { return core_.stats(); }
+
+  // tune: changes the capacity to n. Growing lets blocked callers proceed at once; shrinking
+  // is lazy (surplus workers exit as they finish their task). Never blocks. Errors, changing
+  // nothing: errc::invalid_capacity for n <= 0, errc::capacity_not_tunable for an unbounded or
+  // pre_alloc pool (ants ignores those calls silently).
+  std::error_code tune(int n) { return core_.tune(n); }
+
+  // release: closes the pool: idle workers exit, blocked callers get errc::pool_closed, later
+  // posts are rejected with it; tasks already accepted still run to the end. Never blocks.
+  // Calling it on a closed pool does nothing.
+  void release() { core_.release(); }
+
+  // release_timeout: release(), then waits until every worker has exited (a goroutine parks, a
+  // thread waits). errc::timeout if some are still running after `timeout`; errc::pool_closed,
+  // without waiting, if the pool was already closed (as ants).
+  std::error_code release_timeout(Clock::duration timeout) {
+    return core_.release_timeout(timeout);
+  }
+
+  // reboot: reopens a released pool (restarting its purge); does nothing on an open pool.
+  // Workers still finishing from before are reused. Never blocks.
+  void reboot() { core_.reboot(); }
+
+  // wait: blocks until every accepted task has finished (a goroutine parks, a thread waits),
+  // without closing the pool. Tasks posted meanwhile are waited for too. Calling it from a task
+  // of the same pool deadlocks, as it waits for itself.
+  void wait() { core_.wait(); }
+
+  // wait_for: wait() with a time limit; true if every accepted task finished in time.
+  template <class Rep, class Period>
+  bool wait_for(std::chrono::duration<Rep, Period> d) {
+    return core_.wait_until(Clock::now() + std::chrono::ceil<Clock::duration>(d));
+  }
+
+ protected:
+  PoolBase(int capacity, PoolOptions options) : core_(capacity, std::move(options)) {}
+  ~PoolBase() = default;
+
+  PoolCore core_;
+};
+
+}  // namespace detail
+}  // namespace gopool

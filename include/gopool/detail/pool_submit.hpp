@@ -1,0 +1,126 @@
+// The typed half of posting to a pool, shared by Pool, PoolWithFunc and MultiPool: null checks,
+// the future-carrying task of submit(), and the acquire -> dispatch-or-reject sequence.
+#pragma once
+
+#include <concepts>
+#include <exception>
+#include <functional>
+#include <system_error>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "gopool/detail/pool_core.hpp"
+#include "gopool/detail/task.hpp"
+#include "gopool/future.hpp"
+
+namespace gopool::detail {
+
+template <class T>
+struct IsStdFunction : std::false_type {};
+template <class R, class... A>
+struct IsStdFunction<std::function<R(A...)>> : std::true_type {};
+
+// is_null_callable: true for a null function (member) pointer, an empty std::function or an
+// empty Task; a pool refuses those with errc::null_task.
+template <class F>
+bool is_null_callable(const F& f) noexcept {
+  using D = std::remove_cvref_t<F>;
+  if constexpr (std::is_pointer_v<D> || std::is_member_pointer_v<D>) {
+    return f == nullptr;
+  } else if constexpr (IsStdFunction<D>::value || std::is_same_v<D, Task>) {
+    return !f;
+  } else {
+    return false;
+  }
+}
+
+// SubmitTask: the task submit() posts: calls fn(args...) and puts the result or the exception
+// into its promise. If it is destroyed without having run after the pool refused it, its future
+// gets std::system_error with the refusal's error code.
+template <class R, class Fn, class... Args>
+class SubmitTask {
+ public:
+  template <class F, class... A>
+  explicit SubmitTask(F&& f, A&&... args)
+      : fn_(std::forward<F>(f)), args_(std::forward<A>(args)...) {}
+  SubmitTask(SubmitTask&&) = default;
+  SubmitTask& operator=(SubmitTask&&) = delete;
+  SubmitTask(const SubmitTask&) = delete;
+  SubmitTask& operator=(const SubmitTask&) = delete;
+
+  ~SubmitTask() {
+    if (refused_ && promise_.valid()) {
+      try {
+        promise_.set_exception(std::make_exception_ptr(std::system_error(refused_)));
+      } catch (...) {
+        // No memory for the exception: the promise reports broken_promise instead.
+      }
+    }
+  }
+
+  // The future of the result; called once, before the task is posted.
+  Future<R> get_future() { return promise_.get_future(); }
+
+  // Records why the pool refused the task (before it goes to the reject handler).
+  void refuse(std::error_code reason) noexcept { refused_ = reason; }
+
+  void operator()() {
+    Promise<R> promise = std::move(promise_);  // ran: the destructor has nothing left to do
+    promise.set_result_of([this]() -> R { return std::apply(std::move(fn_), std::move(args_)); });
+  }
+
+ private:
+  Promise<R> promise_;
+  Fn fn_;
+  [[no_unique_address]] std::tuple<Args...> args_;
+  std::error_code refused_;
+};
+
+// post_with: the body of every post(): checks f, acquires a worker through `acquire` (a callable
+// `std::pair<PoolCore*, std::error_code>(PoolGrant&)` that picks the pool), then dispatches f,
+// or hands it to that pool's reject handler and returns the error.
+template <class Acquire, class F>
+std::error_code post_with(PoolCore& front, Acquire&& acquire, F&& f) {
+  if (is_null_callable(f)) {
+    return front.null_task_error();
+  }
+  PoolGrant grant;
+  auto [core, ec] = acquire(grant);
+  if (ec) {
+    core->reject(Task(std::forward<F>(f)), ec);
+    return ec;
+  }
+  core->dispatch(grant, Task(std::forward<F>(f)));
+  return {};
+}
+
+// SubmitResult: the type submit(f, args...) produces a Future of.
+template <class F, class... Args>
+using SubmitResult = std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>;
+
+// submit_with: the body of every submit(): like post_with, but the task carries a promise and
+// the caller gets its future; refusals and exceptions end up in the future.
+template <class Acquire, class F, class... Args>
+Future<SubmitResult<F, Args...>> submit_with(PoolCore& front, Acquire&& acquire, F&& f,
+                                             Args&&... args) {
+  using R = SubmitResult<F, Args...>;
+  if (is_null_callable(f)) {
+    return make_exceptional_future<R>(
+        std::make_exception_ptr(std::system_error(front.null_task_error())));
+  }
+  SubmitTask<R, std::decay_t<F>, std::decay_t<Args>...> task(std::forward<F>(f),
+                                                             std::forward<Args>(args)...);
+  Future<R> future = task.get_future();
+  PoolGrant grant;
+  auto [core, ec] = acquire(grant);
+  if (ec) {
+    task.refuse(ec);
+    core->reject(Task(std::move(task)), ec);
+    return future;
+  }
+  core->dispatch(grant, Task(std::move(task)));
+  return future;
+}
+
+}  // namespace gopool::detail

@@ -1,0 +1,144 @@
+// Pool: a bounded goroutine pool as ants' Pool: a capped number of reusable worker goroutines,
+// fed with tasks by post() (ants' Submit) or submit() (with a Future); plus default_pool() and
+// the free functions that use it (ants' package-level Submit & co.).
+#pragma once
+
+#include <chrono>
+#include <concepts>
+#include <cstdint>
+#include <limits>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+
+#include "gopool/detail/pool_core.hpp"
+#include "gopool/detail/pool_submit.hpp"
+#include "gopool/errors.hpp"
+#include "gopool/future.hpp"
+#include "gopool/pool_options.hpp"
+#include "gopool/runtime.hpp"
+
+namespace gopool {
+
+class MultiPool;
+
+// Pool runs tasks on at most cap() worker goroutines, reusing idle ones (most recently idle
+// first) and stopping those idle longer than `expiry`. Every member may be called from
+// goroutines and from foreign threads. Neither copyable nor movable. Every accepted task runs
+// exactly once; every refused task is reported exactly once (the error code, the future, and
+// the on_reject handler).
+class Pool : public detail::PoolBase {
+ public:
+  // Pool: a pool of at most `capacity` workers; capacity <= 0 means unbounded. Workers start
+  // lazily. Throws std::system_error with errc::invalid_expiry, invalid_pre_alloc_size,
+  // invalid_max_blocking_tasks or invalid_stack_size for bad options (see PoolOptions).
+  explicit Pool(int capacity, PoolOptions options = {}) : PoolBase(capacity, std::move(options)) {}
+
+  // ~Pool: release(), then waits until every accepted task has finished and every worker has
+  // exited (a goroutine parks, a thread waits). Never drops an accepted task. Must not run in
+  // a task of this pool (it would wait for itself).
+  ~Pool() { core_.shutdown(); }
+
+  // post: runs f() on a worker (ants' Submit). With no idle worker it starts one while under
+  // capacity; at capacity it blocks the caller (a goroutine parks, a thread waits) until a
+  // worker is free, FIFO. Returns {} once a worker has the task, else:
+  //   errc::pool_closed   the pool is released (also if that happens while blocked);
+  //   errc::pool_overload full and `nonblocking`, or `max_blocking_tasks` callers wait already;
+  //   errc::null_task     f is a null function pointer or an empty std::function.
+  // A refused task (not a null one) also goes to the on_reject handler. What f throws goes to
+  // on_exception or the log. Throws std::system_error only if no worker goroutine can be
+  // started (no memory for a stack), and whatever a custom on_reject handler throws.
+  template <class F>
+  requires std::invocable < std::decay_t<F>
+  & > [[nodiscard]] std::error_code post(F&& f) {
+    return post_impl(detail::PoolWait{}, std::forward<F>(f));
+  }
+
+  // post_for: post() that waits at most `timeout` for a worker (ants issue 237), then refuses
+  // the task with errc::timeout. A timeout <= 0 never waits.
+  template <class Rep, class Period, class F>
+  requires std::invocable < std::decay_t<F>
+  & > [[nodiscard]] std::error_code post_for(std::chrono::duration<Rep, Period> timeout, F&& f) {
+    return post_until(detail::deadline_after(std::chrono::ceil<Clock::duration>(timeout)),
+                      std::forward<F>(f));
+  }
+
+  // post_until: post() that waits until `deadline` at the latest, then refuses the task with
+  // errc::timeout.
+  template <class F>
+  requires std::invocable < std::decay_t<F>
+  & > [[nodiscard]] std::error_code post_until(Clock::time_point deadline, F&& f) {
+    return post_impl(detail::PoolWait::until(deadline), std::forward<F>(f));
+  }
+
+  // submit: post() of f(args...) (arguments decay-copied, as std::async) with a Future of its
+  // result. The future holds what f returns or throws; if the pool refuses the task (errors as
+  // post()), get() throws std::system_error with that error code — unless the on_reject handler
+  // ran the task (caller_runs), then it holds the result. Blocks like post(). Throws only what
+  // post() throws and std::bad_alloc.
+  template <class F, class... Args>
+  requires std::invocable<std::decay_t<F>, std::decay_t<Args>...>
+      Future<detail::SubmitResult<F, Args...>> submit(F&& f, Args&&... args) {
+    return submit_impl(detail::PoolWait{}, std::forward<F>(f), std::forward<Args>(args)...);
+  }
+
+  // submit_for: submit() that waits at most `timeout` for a worker (then the future throws
+  // std::system_error with errc::timeout).
+  template <class Rep, class Period, class F, class... Args>
+  requires std::invocable<std::decay_t<F>, std::decay_t<Args>...>
+      Future<detail::SubmitResult<F, Args...>> submit_for(
+          std::chrono::duration<Rep, Period> timeout, F&& f, Args&&... args) {
+    return submit_impl(detail::PoolWait::until(
+                           detail::deadline_after(std::chrono::ceil<Clock::duration>(timeout))),
+                       std::forward<F>(f), std::forward<Args>(args)...);
+  }
+
+ private:
+  friend class MultiPool;
+
+  template <class F>
+  std::error_code post_impl(const detail::PoolWait& wait, F&& f) {
+    return detail::post_with(
+        core_,
+        [&](detail::PoolGrant& grant) {
+          return std::pair<detail::PoolCore*, std::error_code>(&core_, core_.acquire(grant, wait));
+        },
+        std::forward<F>(f));
+  }
+
+  template <class F, class... Args>
+  Future<detail::SubmitResult<F, Args...>> submit_impl(const detail::PoolWait& wait, F&& f,
+                                                       Args&&... args) {
+    return detail::submit_with(
+        core_,
+        [&](detail::PoolGrant& grant) {
+          return std::pair<detail::PoolCore*, std::error_code>(&core_, core_.acquire(grant, wait));
+        },
+        std::forward<F>(f), std::forward<Args>(args)...);
+  }
+};
+
+// kDefaultPoolCapacity: the capacity of default_pool(), as ants' DefaultAntsPoolSize.
+inline constexpr int kDefaultPoolCapacity = std::numeric_limits<std::int32_t>::max();
+
+// default_pool: the process-wide pool behind the free functions below (ants' package-level
+// pool): capacity kDefaultPoolCapacity, default options. Created on first use; never
+// destroyed (tasks still running at exit are abandoned, like goroutines). It can be released,
+// rebooted and tuned like any pool.
+Pool& default_pool();
+
+// post: default_pool().post(f) (ants.Submit).
+template <class F>
+requires std::invocable < std::decay_t<F>
+& > [[nodiscard]] std::error_code post(F&& f) {
+  return default_pool().post(std::forward<F>(f));
+}
+
+// submit: default_pool().submit(f, args...).
+template <class F, class... Args>
+requires std::invocable<std::decay_t<F>, std::decay_t<Args>...>
+    Future<detail::SubmitResult<F, Args...>> submit(F&& f, Args&&... args) {
+  return default_pool().submit(std::forward<F>(f), std::forward<Args>(args)...);
+}
+
+}  // namespace gopool

@@ -1,0 +1,107 @@
+// What a pool does with a task it cannot accept (closed, overloaded, timed out): the rejected
+// task itself (RejectedTask), the ready-made policies (RejectPolicy, as in Java's
+// ThreadPoolExecutor) and the handler a pool is configured with (RejectHandler).
+#pragma once
+
+#include <concepts>
+#include <functional>
+#include <stdexcept>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+
+#include "gopool/detail/task.hpp"
+
+namespace gopool {
+
+// RejectedTask: a task a pool refused, handed to the pool's reject handler together with the
+// reason. Move-only. The handler may run it (in its own goroutine or thread), keep it for later,
+// or drop it. For a task from submit(), dropping it makes its future throw std::system_error
+// with error(); running it gives the future the task's result.
+class RejectedTask {
+ public:
+  // RejectedTask: wraps task, refused because of reason.
+  RejectedTask(detail::Task task, std::error_code reason) noexcept
+      : task_(std::move(task)), reason_(reason) {}
+  RejectedTask(RejectedTask&&) noexcept = default;
+  RejectedTask& operator=(RejectedTask&&) noexcept = default;
+  RejectedTask(const RejectedTask&) = delete;
+  RejectedTask& operator=(const RejectedTask&) = delete;
+  ~RejectedTask() = default;
+
+  // error: why the pool refused the task (errc::pool_closed, pool_overload, timeout, ...).
+  std::error_code error() const noexcept { return reason_; }
+
+  // True while the task has not been run or dropped.
+  explicit operator bool() const noexcept { return static_cast<bool>(task_); }
+
+  // run: runs the task in the calling goroutine or thread, at most once; afterwards the
+  // RejectedTask is empty. Whatever the task throws propagates to the caller of run().
+  // Throws std::logic_error if it is empty (already run, dropped or moved from).
+  void run() {
+    if (!task_) {
+      throw std::logic_error("gopool: RejectedTask::run() on an empty task");
+    }
+    detail::Task task = std::move(task_);
+    task();
+  }
+
+  // drop: destroys the task without running it (what the destructor does too).
+  void drop() noexcept { task_.reset(); }
+
+ private:
+  detail::Task task_;
+  std::error_code reason_;
+};
+
+// RejectPolicy: the ready-made answers to a rejection. Whatever the policy, post() still
+// returns the error code and the pool counts the rejection (Pool::stats()).
+enum class RejectPolicy {
+  // abort: the default. The task is dropped; the caller learns it from the error code (and a
+  // submit() future throws std::system_error with it).
+  abort,
+  // caller_runs: the caller runs the task itself before post() returns, which slows the
+  // producer down to the pool's pace (natural backpressure). As in Java, a task refused
+  // because the pool is closed is dropped instead.
+  caller_runs,
+  // discard: the task is dropped silently and counted in Pool::stats().discarded.
+  discard,
+};
+
+// RejectHandler: a pool's reaction to a rejection: one of the RejectPolicy values or a custom
+// callback `void(RejectedTask)`, called exactly once per rejected task in the goroutine or
+// thread that called post(). Converts implicitly from both, so
+// `options.on_reject = RejectPolicy::caller_runs;` and `options.on_reject = [](RejectedTask t)
+// {...};` both work. An empty std::function means the default (abort).
+class RejectHandler {
+ public:
+  // The default: RejectPolicy::abort.
+  RejectHandler() noexcept = default;
+
+  // RejectHandler: one of the ready-made policies.
+  RejectHandler(RejectPolicy policy) noexcept : policy_(policy) {}  // NOLINT: implicit by design
+
+  // RejectHandler: a custom callback, called with each rejected task. Whatever it throws
+  // propagates out of the post()/submit() call that was rejected.
+  template <class F>
+  requires(!std::same_as<std::remove_cvref_t<F>, RejectHandler> &&
+           !std::same_as<std::remove_cvref_t<F>, RejectPolicy> &&
+           std::is_invocable_v<std::decay_t<F>&, RejectedTask&&>)
+      RejectHandler(F&& f)  // NOLINT: implicit by design
+      : callback_(std::forward<F>(f)) {}
+
+  // policy: the ready-made policy, or abort when a custom callback is set.
+  RejectPolicy policy() const noexcept { return policy_; }
+
+  // custom: true when a (non-empty) callback is set; it takes precedence over policy().
+  bool custom() const noexcept { return static_cast<bool>(callback_); }
+
+  // Calls the custom callback. Precondition: custom().
+  void operator()(RejectedTask&& task) const { callback_(std::move(task)); }
+
+ private:
+  RejectPolicy policy_ = RejectPolicy::abort;
+  std::function<void(RejectedTask&&)> callback_;
+};
+
+}  // namespace gopool

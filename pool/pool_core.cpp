@@ -1,0 +1,692 @@
+// PoolCore: the shared implementation of every pool kind (ants' poolCommon + goWorker).
+//
+// Locking: one SpinLock guards the idle queue, the waiter lists, the free PoolWorker list and
+// every counter write (counters are atomics only so that they can be read without the lock).
+// Nobody parks, allocates or calls user code while holding it. Wake-ups are collected under the
+// lock and delivered after it is released, exit sleepers last: once they run, the pool may be
+// destroyed, so nothing touches `this` after waking them.
+#include "gopool/detail/pool_core.hpp"
+
+#include <spdlog/logger.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <time.h>
+
+#include <algorithm>
+#include <exception>
+#include <limits>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <typeinfo>
+#include <utility>
+
+#include "worker.hpp"
+#include "worker_queue.hpp"
+#include "worker_ring.hpp"
+#include "worker_stack.hpp"
+
+namespace gopool::detail {
+namespace {
+
+constexpr std::size_t kMinStack = 16 * 1024;
+constexpr std::size_t kMaxStack = std::size_t{1} << 30;
+constexpr std::size_t kStackReserveLimit = 4096;  // idle slots reserved up front (no pre_alloc)
+
+// Counter updates under the pool lock: a plain load + store is enough (writes are serialized)
+// and cheaper than an atomic read-modify-write.
+inline void bump(std::atomic<int>& counter, int delta) noexcept {
+  counter.store(counter.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+}
+inline void bump(std::atomic<std::uint64_t>& counter) noexcept {
+  counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
+std::shared_ptr<spdlog::logger> shared_logger() {
+  if (auto existing = spdlog::get("gopool")) {
+    return existing;
+  }
+  try {
+    return spdlog::stderr_color_mt("gopool");
+  } catch (const spdlog::spdlog_ex&) {
+    return spdlog::get("gopool");  // registered by someone else meanwhile
+  }
+}
+
+std::string describe(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return std::string(typeid(e).name()) + ": " + e.what();
+  } catch (...) {
+    return "an exception of unknown type";
+  }
+}
+
+[[noreturn]] void throw_errc(errc e) {
+  throw std::system_error(make_error_code(e));
+}
+
+}  // namespace
+
+// Waiter: a caller blocked in acquire(), on its own stack. Filled in by whoever grants it a
+// worker (or closes the pool) under the lock, then unparked.
+struct PoolCore::Waiter {
+  enum State : std::uint8_t { waiting, granted, closed };
+  Parker* parker = nullptr;
+  Waiter* prev = nullptr;
+  Waiter* next = nullptr;
+  PoolGrant grant;
+  std::atomic<std::uint8_t> state{waiting};
+};
+
+// Sleeper: a caller of wait(), release_timeout() or the destructor, on its own stack.
+struct PoolCore::Sleeper {
+  Parker* parker = nullptr;
+  Sleeper* next = nullptr;
+};
+
+// Wakeups: what one critical section decided to wake; delivered after unlocking.
+struct PoolCore::Wakeups {
+  Waiter* waiters = nullptr;
+  Sleeper* idle = nullptr;
+  Sleeper* exit = nullptr;
+};
+
+PoolCore::PoolCore(int capacity, PoolOptions options)
+    : options_(std::move(options)), capacity_(capacity <= 0 ? -1 : capacity) {
+  if (!options_.disable_purge) {
+    if (options_.expiry < std::chrono::nanoseconds::zero()) {
+      throw_errc(errc::invalid_expiry);
+    }
+    if (options_.expiry == std::chrono::nanoseconds::zero()) {
+      options_.expiry = std::chrono::seconds(1);
+    }
+  }
+  if (options_.max_blocking_tasks < 0) {
+    throw_errc(errc::invalid_max_blocking_tasks);
+  }
+  if (options_.stack_size != 0 &&
+      (options_.stack_size < kMinStack || options_.stack_size > kMaxStack)) {
+    throw_errc(errc::invalid_stack_size);
+  }
+  const int cap = capacity_.load(std::memory_order_relaxed);
+  if (options_.pre_alloc) {
+    if (cap < 0) {
+      throw_errc(errc::invalid_pre_alloc_size);
+    }
+    idle_ = std::make_unique<WorkerRing>(static_cast<std::size_t>(cap));
+  } else {
+    idle_ = std::make_unique<WorkerStack>(
+        cap < 0 ? 0 : std::min(static_cast<std::size_t>(cap), kStackReserveLimit));
+  }
+  logger_ = options_.logger ? options_.logger : shared_logger();
+  start_purge();
+}
+
+PoolCore::~PoolCore() {
+  shutdown();
+  while (free_workers_ != nullptr) {
+    PoolWorker* next = free_workers_->next_free;
+    delete free_workers_;
+    free_workers_ = next;
+  }
+}
+
+void PoolCore::shutdown() {
+  release();
+  sleep_on(exit_sleepers_, &PoolCore::exit_done, nullptr);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Taking a worker (the caller side)
+
+std::error_code PoolCore::acquire(PoolGrant& grant, const PoolWait& wait) {
+  lock_.lock();
+  if (closed_.load(std::memory_order_relaxed)) {
+    lock_.unlock();
+    return errc::pool_closed;
+  }
+  if (PoolWorker* w = idle_->detach()) {
+    bump(busy_, 1);
+    lock_.unlock();
+    grant = {w, false};
+    return {};
+  }
+  const int cap = capacity_.load(std::memory_order_relaxed);
+  if (cap < 0 || running_.load(std::memory_order_relaxed) < cap) {
+    bump(running_, 1);
+    bump(alive_, 1);
+    bump(busy_, 1);
+    grant = {pop_free_locked(), true};
+    lock_.unlock();
+    return {};
+  }
+  if (options_.nonblocking ||
+      (options_.max_blocking_tasks > 0 &&
+       waiting_.load(std::memory_order_relaxed) >= options_.max_blocking_tasks)) {
+    lock_.unlock();
+    return errc::pool_overload;
+  }
+  return wait_for_worker(grant, wait);  // unlocks
+}
+
+std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const PoolWait& wait) {
+  // Called with the lock held, the pool open and full.
+  if (wait.kind == PoolWait::Kind::until && wait.deadline <= Clock::now()) {
+    lock_.unlock();
+    return errc::timeout;
+  }
+  Waiter me;
+  me.parker = current_parker();
+  me.prev = waiters_tail_;
+  if (waiters_tail_ != nullptr) {
+    waiters_tail_->next = &me;
+  } else {
+    waiters_head_ = &me;
+  }
+  waiters_tail_ = &me;
+  bump(waiting_, 1);
+  lock_.unlock();
+
+  if (wait.kind == PoolWait::Kind::forever) {
+    park(me.parker, WaitReason::pool_submit);
+  } else if (!park_until(me.parker, wait.deadline, WaitReason::pool_submit)) {
+    lock_.lock();
+    if (me.state.load(std::memory_order_relaxed) == Waiter::waiting) {
+      remove_waiter_locked(&me);
+      bump(waiting_, -1);
+      lock_.unlock();
+      return errc::timeout;
+    }
+    lock_.unlock();
+    park(me.parker, WaitReason::pool_submit);  // the grant's unpark is on its way
+  }
+  if (me.state.load(std::memory_order_acquire) == Waiter::closed) {
+    return errc::pool_closed;
+  }
+  grant = me.grant;
+  return {};
+}
+
+void PoolCore::remove_waiter_locked(Waiter* w) noexcept {
+  (w->prev != nullptr ? w->prev->next : waiters_head_) = w->next;
+  (w->next != nullptr ? w->next->prev : waiters_tail_) = w->prev;
+  w->prev = w->next = nullptr;
+}
+
+PoolCore::Waiter* PoolCore::pop_waiter_locked() noexcept {
+  Waiter* w = waiters_head_;
+  if (w != nullptr) {
+    remove_waiter_locked(w);
+    bump(waiting_, -1);
+  }
+  return w;
+}
+
+PoolCore::Waiter* PoolCore::grant_spawns_locked() noexcept {
+  Waiter* list = nullptr;
+  Waiter** tail = &list;
+  const int cap = capacity_.load(std::memory_order_relaxed);
+  while (waiters_head_ != nullptr && (cap < 0 || running_.load(std::memory_order_relaxed) < cap)) {
+    Waiter* w = pop_waiter_locked();
+    bump(running_, 1);
+    bump(alive_, 1);
+    bump(busy_, 1);
+    w->grant = {pop_free_locked(), true};
+    w->state.store(Waiter::granted, std::memory_order_release);
+    *tail = w;
+    tail = &w->next;
+  }
+  return list;
+}
+
+void PoolCore::dispatch(const PoolGrant& grant, Task&& task) {
+  PoolWorker* w = grant.worker;
+  if (!grant.fresh) {
+    w->task = std::move(task);
+    unpark(w->parker);
+    return;
+  }
+  try {
+    if (w == nullptr) {
+      w = new PoolWorker;
+    }
+    w->core = this;
+    w->task = std::move(task);
+    go(GoOptions{options_.stack_size}, [w] { w->core->worker_main(w); });
+  } catch (...) {
+    Wakeups wk;
+    if (w != nullptr) {
+      w->task.reset();
+    }
+    lock_.lock();
+    bump(running_, -1);
+    bump(alive_, -1);
+    bump(busy_, -1);
+    if (w != nullptr) {
+      push_free_locked(w);
+    }
+    collect_locked(wk);
+    lock_.unlock();
+    logger_->error("gopool: cannot start a pool worker: {}", describe(std::current_exception()));
+    deliver(wk);
+    throw;
+  }
+  started_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void PoolCore::reject(Task&& task, std::error_code reason) {
+  rejected_.fetch_add(1, std::memory_order_relaxed);
+  const RejectHandler& handler = options_.on_reject;
+  if (handler.custom()) {
+    handler(RejectedTask(std::move(task), reason));
+    return;
+  }
+  switch (handler.policy()) {
+    case RejectPolicy::abort:
+      task.reset();
+      return;
+    case RejectPolicy::discard:
+      discarded_.fetch_add(1, std::memory_order_relaxed);
+      task.reset();
+      return;
+    case RejectPolicy::caller_runs:
+      if (reason == errc::pool_closed) {
+        discarded_.fetch_add(1, std::memory_order_relaxed);
+        task.reset();
+        return;
+      }
+      std::exception_ptr error;
+      try {
+        task();
+      } catch (...) {
+        error = std::current_exception();
+      }
+      task.reset();
+      if (error) {
+        exceptions_.fetch_add(1, std::memory_order_relaxed);
+        handle_exception(std::move(error));
+      }
+      return;
+  }
+}
+
+std::error_code PoolCore::null_task_error() const noexcept {
+  return is_closed() ? errc::pool_closed : errc::null_task;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The worker side
+
+void PoolCore::worker_main(PoolWorker* w) {
+  w->parker = current_parker();
+  for (;;) {
+    std::exception_ptr error;
+    try {
+      w->task();
+    } catch (...) {
+      error = std::current_exception();
+    }
+    w->task.reset();
+    if (error) {
+      retire_after_exception(w, std::move(error));
+      return;
+    }
+    if (!revert(w)) {
+      return;
+    }
+    park(w->parker, WaitReason::pool_idle);
+    if (!w->task) {
+      retire(w);  // purged or released while idle
+      return;
+    }
+  }
+}
+
+bool PoolCore::revert(PoolWorker* w) {
+  Wakeups wk;
+  bool keep = true;
+  lock_.lock();
+  bump(busy_, -1);
+  bump(completed_);
+  const int cap = capacity_.load(std::memory_order_relaxed);
+  if (closed_.load(std::memory_order_relaxed) ||
+      (cap > 0 && running_.load(std::memory_order_relaxed) > cap)) {
+    keep = false;  // released, or tune() shrank the pool
+  } else if (Waiter* waiter = pop_waiter_locked()) {
+    // A caller is blocked: this worker is its grant (FIFO, no idle round trip).
+    bump(busy_, 1);
+    waiter->grant = {w, false};
+    waiter->state.store(Waiter::granted, std::memory_order_release);
+    waiter->next = nullptr;
+    wk.waiters = waiter;
+  } else {
+    w->last_used = coarse_now();
+    keep = idle_->insert(w);
+  }
+  if (!keep) {
+    bump(running_, -1);
+    bump(alive_, -1);
+    push_free_locked(w);
+  }
+  collect_locked(wk);
+  lock_.unlock();
+  deliver(wk);
+  return keep;
+}
+
+void PoolCore::retire(PoolWorker* w) {
+  Wakeups wk;
+  lock_.lock();
+  bump(running_, -1);
+  bump(alive_, -1);
+  push_free_locked(w);
+  collect_locked(wk);
+  lock_.unlock();
+  deliver(wk);
+}
+
+void PoolCore::retire_after_exception(PoolWorker* w, std::exception_ptr error) {
+  // As ants: the worker exits and gives its slot back before the handler runs (so running()
+  // already excludes it there), but stays counted as busy/alive until the handler returned, so
+  // wait() and the destructor also wait for the report.
+  Wakeups wk;
+  lock_.lock();
+  bump(running_, -1);
+  bump(exceptions_);
+  collect_locked(wk);
+  lock_.unlock();
+  deliver(wk);
+
+  handle_exception(std::move(error));
+
+  Wakeups wk2;
+  lock_.lock();
+  bump(busy_, -1);
+  bump(completed_);
+  bump(alive_, -1);
+  push_free_locked(w);
+  collect_locked(wk2);
+  lock_.unlock();
+  deliver(wk2);
+}
+
+void PoolCore::handle_exception(std::exception_ptr error) noexcept {
+  if (options_.on_exception) {
+    try {
+      options_.on_exception(error);
+      return;
+    } catch (...) {
+      logger_->error("gopool: the pool's on_exception handler threw {}",
+                     describe(std::current_exception()));
+    }
+  }
+  logger_->error("gopool: a pool task (worker goroutine {}) threw {}", this_goroutine::id(),
+                 describe(error));
+}
+
+void PoolCore::collect_locked(Wakeups& wk) noexcept {
+  if (!closed_.load(std::memory_order_relaxed)) {
+    Waiter** tail = &wk.waiters;
+    while (*tail != nullptr) {
+      tail = &(*tail)->next;
+    }
+    *tail = grant_spawns_locked();
+  }
+  if (busy_.load(std::memory_order_relaxed) == 0 && idle_sleepers_ != nullptr) {
+    wk.idle = std::exchange(idle_sleepers_, nullptr);
+  }
+  if (alive_.load(std::memory_order_relaxed) == 0 && exit_sleepers_ != nullptr) {
+    wk.exit = std::exchange(exit_sleepers_, nullptr);
+  }
+}
+
+void PoolCore::deliver(const Wakeups& wk) noexcept {
+  // Read every link before the unpark that lets its owner return.
+  for (Waiter* w = wk.waiters; w != nullptr;) {
+    Waiter* next = w->next;
+    unpark(w->parker);
+    w = next;
+  }
+  for (Sleeper* s = wk.idle; s != nullptr;) {
+    Sleeper* next = s->next;
+    unpark(s->parker);
+    s = next;
+  }
+  for (Sleeper* s = wk.exit; s != nullptr;) {
+    Sleeper* next = s->next;
+    unpark(s->parker);  // may let the pool be destroyed: touch nothing of it afterwards
+    s = next;
+  }
+}
+
+PoolWorker* PoolCore::pop_free_locked() noexcept {
+  PoolWorker* w = free_workers_;
+  if (w != nullptr) {
+    free_workers_ = w->next_free;
+    w->next_free = nullptr;
+  }
+  return w;
+}
+
+void PoolCore::push_free_locked(PoolWorker* w) noexcept {
+  w->next_free = free_workers_;
+  free_workers_ = w;
+}
+
+Clock::time_point PoolCore::coarse_now() noexcept {
+  // CLOCK_MONOTONIC_COARSE is steady_clock's clock at tick resolution, read without a syscall
+  // in a few ns; idle stamps need no more precision than that.
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return Clock::time_point(std::chrono::duration_cast<Clock::duration>(
+      std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Counters
+
+int PoolCore::free() const noexcept {
+  const int cap = capacity();
+  return cap < 0 ? -1 : cap - running();
+}
+
+PoolStats PoolCore::stats() const noexcept {
+  PoolStats s;
+  s.completed = completed_.load(std::memory_order_relaxed);
+  s.exceptions = exceptions_.load(std::memory_order_relaxed);
+  s.rejected = rejected_.load(std::memory_order_relaxed);
+  s.discarded = discarded_.load(std::memory_order_relaxed);
+  s.workers_started = started_.load(std::memory_order_relaxed);
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Capacity and lifecycle
+
+std::error_code PoolCore::tune(int capacity) {
+  if (capacity <= 0) {
+    return errc::invalid_capacity;
+  }
+  if (options_.pre_alloc) {
+    return errc::capacity_not_tunable;
+  }
+  Wakeups wk;
+  lock_.lock();
+  const int old = capacity_.load(std::memory_order_relaxed);
+  if (old < 0) {
+    lock_.unlock();
+    return errc::capacity_not_tunable;
+  }
+  capacity_.store(capacity, std::memory_order_relaxed);
+  if (capacity > old) {
+    collect_locked(wk);  // blocked callers may start workers in the new room
+  }
+  lock_.unlock();
+  deliver(wk);
+  return {};
+}
+
+bool PoolCore::close() {
+  std::lock_guard<std::mutex> guard(lifecycle_mu_);
+  std::vector<PoolWorker*> idle;
+  if (options_.pre_alloc) {
+    idle.reserve(static_cast<std::size_t>(capacity()));  // take_all then cannot allocate
+  }
+  Wakeups wk;
+  lock_.lock();
+  if (closed_.load(std::memory_order_relaxed)) {
+    lock_.unlock();
+    return false;
+  }
+  closed_.store(true, std::memory_order_release);
+  idle_->take_all(idle);
+  Waiter** tail = &wk.waiters;
+  while (Waiter* w = pop_waiter_locked()) {
+    w->state.store(Waiter::closed, std::memory_order_release);
+    w->next = nullptr;
+    *tail = w;
+    tail = &w->next;
+  }
+  lock_.unlock();
+  deliver(wk);
+  for (PoolWorker* w : idle) {
+    unpark(w->parker);  // empty mailbox: the worker exits
+  }
+  stop_purge();
+  return true;
+}
+
+void PoolCore::release() {
+  close();
+}
+
+std::error_code PoolCore::release_timeout(Clock::duration timeout) {
+  const Clock::time_point deadline = deadline_after(timeout);
+  if (!close()) {
+    return errc::pool_closed;
+  }
+  return join_until(deadline) ? std::error_code{} : make_error_code(errc::timeout);
+}
+
+bool PoolCore::join_until(Clock::time_point deadline) {
+  return sleep_on(exit_sleepers_, &PoolCore::exit_done, &deadline);
+}
+
+void PoolCore::reboot() {
+  std::lock_guard<std::mutex> guard(lifecycle_mu_);
+  lock_.lock();
+  const bool was_closed = closed_.load(std::memory_order_relaxed);
+  closed_.store(false, std::memory_order_release);
+  lock_.unlock();
+  if (was_closed) {
+    start_purge();
+  }
+}
+
+void PoolCore::wait() {
+  sleep_on(idle_sleepers_, &PoolCore::idle_done, nullptr);
+}
+
+bool PoolCore::wait_until(Clock::time_point deadline) {
+  return sleep_on(idle_sleepers_, &PoolCore::idle_done, &deadline);
+}
+
+bool PoolCore::idle_done() const noexcept {
+  return busy_.load(std::memory_order_relaxed) == 0;
+}
+
+bool PoolCore::exit_done() const noexcept {
+  return alive_.load(std::memory_order_relaxed) == 0;
+}
+
+bool PoolCore::sleep_on(Sleeper*& list, bool (PoolCore::*done)() const noexcept,
+                        const Clock::time_point* deadline) {
+  Sleeper me;
+  me.parker = current_parker();
+  lock_.lock();
+  if ((this->*done)()) {
+    lock_.unlock();
+    return true;
+  }
+  me.next = list;
+  list = &me;
+  lock_.unlock();
+  if (deadline == nullptr) {
+    park(me.parker, WaitReason::wait_group);
+    return true;
+  }
+  if (park_until(me.parker, *deadline, WaitReason::wait_group)) {
+    return true;
+  }
+  lock_.lock();
+  for (Sleeper** link = &list; *link != nullptr; link = &(*link)->next) {
+    if (*link == &me) {
+      *link = me.next;
+      lock_.unlock();
+      return false;
+    }
+  }
+  lock_.unlock();
+  park(me.parker, WaitReason::wait_group);  // taken by a notifier: its unpark is on its way
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Purge: a runtime timer callback (never blocks), re-armed every `expiry` while the pool is open.
+
+void PoolCore::start_purge() {
+  if (options_.disable_purge) {
+    return;
+  }
+  purge_timer_.start(Clock::now() + options_.expiry, [this] { purge_tick(); });
+}
+
+void PoolCore::stop_purge() noexcept {
+  // A running callback may re-arm once more after closed_ was set; stop again until disarmed.
+  for (;;) {
+    purge_timer_.stop();
+    if (!purge_timer_.armed()) {
+      return;
+    }
+  }
+}
+
+void PoolCore::purge_tick() noexcept {
+  const Clock::time_point cutoff = Clock::now() - options_.expiry;
+  lock_.lock();
+  const bool open = !closed_.load(std::memory_order_relaxed);
+  if (open) {
+    try {
+      idle_->take_expired(cutoff, expired_);
+    } catch (const std::bad_alloc&) {
+      // Nothing was taken; try again next time.
+    }
+  }
+  lock_.unlock();
+  for (PoolWorker* w : expired_) {
+    unpark(w->parker);  // empty mailbox: the worker exits
+  }
+  expired_.clear();
+  if (open) {
+    try {
+      purge_timer_.start(Clock::now() + options_.expiry, [this] { purge_tick(); });
+    } catch (const std::exception& e) {
+      logger_->error("gopool: cannot re-arm the pool's purge timer: {}", e.what());
+    }
+  }
+}
+
+Clock::time_point deadline_after(Clock::duration timeout) noexcept {
+  const Clock::time_point now = Clock::now();
+  if (timeout <= Clock::duration::zero()) {
+    return now;
+  }
+  if (timeout >= Clock::time_point::max() - now) {
+    return Clock::time_point::max();
+  }
+  return now + timeout;
+}
+
+}  // namespace gopool::detail

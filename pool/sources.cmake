@@ -1,0 +1,7 @@
+# Sources of the pool (pool/*.cpp): errors, the idle-worker queues, the shared core.
+list(APPEND GOPOOL_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/errors.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/worker_stack.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/worker_ring.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/pool_core.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/default_pool.cpp)
