@@ -1,2 +1,4 @@
 # Tests of the sync area (pool/sync): one executable per concept.
 gopool_add_test(future_test)
+gopool_add_test(chan_test)
+gopool_add_test(select_test)
