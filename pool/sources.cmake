@@ -4,4 +4,5 @@ list(APPEND GOPOOL_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/worker_stack.cpp
   ${CMAKE_CURRENT_LIST_DIR}/worker_ring.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pool_core.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/default_pool.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/default_pool.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/multi_pool.cpp)

@@ -1,0 +1,143 @@
+// MultiPool: several Pools behind one submit point, chosen per task by a load-balancing
+// strategy, so that heavy submitters contend on several small locks instead of one (ants'
+// MultiPool).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <concepts>
+#include <cstdint>
+#include <memory>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "gopool/detail/pool_submit.hpp"
+#include "gopool/errors.hpp"
+#include "gopool/future.hpp"
+#include "gopool/pool.hpp"
+#include "gopool/pool_options.hpp"
+
+namespace gopool {
+
+// LoadBalancing: how a MultiPool picks the pool for a task (values as ants').
+enum class LoadBalancing {
+  // round_robin: the pools in turn.
+  round_robin = 1 << 1,
+  // least_tasks: the pool with the fewest running workers.
+  least_tasks = 1 << 2,
+};
+
+// IndexedCount: a per-pool counter of a MultiPool, or errc::invalid_pool_index (value -1).
+struct IndexedCount {
+  int value = -1;
+  std::error_code error;
+};
+
+// MultiPool: `size` pools of `size_per_pool` workers each. Every member may be called from
+// goroutines and foreign threads. Neither copyable nor movable; the destructor releases every
+// pool and waits for their tasks (a goroutine parks, a thread waits).
+class MultiPool {
+ public:
+  // MultiPool: throws std::system_error with errc::invalid_multi_pool_size (size <= 0),
+  // errc::invalid_load_balancing_strategy (not one of LoadBalancing's values), or the errors
+  // of Pool's constructor for bad options (checked in that order, as ants).
+  MultiPool(int size, int size_per_pool, LoadBalancing strategy, PoolOptions options = {});
+  ~MultiPool();
+  MultiPool(const MultiPool&) = delete;
+  MultiPool& operator=(const MultiPool&) = delete;
+
+  // post: Pool::post() on the pool the strategy picks. Under round_robin, if that pool refuses
+  // with errc::pool_overload, the least loaded pool gets one more try. errc::pool_closed after
+  // release_timeout()/release(). A refused task goes once to the on_reject handler.
+  template <class F>
+  requires std::invocable < std::decay_t<F>
+  & > [[nodiscard]] std::error_code post(F&& f) {
+    return post_impl(detail::PoolWait{}, std::forward<F>(f));
+  }
+
+  // post_for: post() waiting at most `timeout` for a worker, else errc::timeout.
+  template <class Rep, class Period, class F>
+  requires std::invocable < std::decay_t<F>
+  & > [[nodiscard]] std::error_code post_for(std::chrono::duration<Rep, Period> timeout, F&& f) {
+    return post_impl(detail::PoolWait::until(
+                         detail::deadline_after(std::chrono::ceil<Clock::duration>(timeout))),
+                     std::forward<F>(f));
+  }
+
+  // submit: Pool::submit() on the pool the strategy picks (with the same retry as post()).
+  template <class F, class... Args>
+  requires std::invocable<std::decay_t<F>, std::decay_t<Args>...>
+      Future<detail::SubmitResult<F, Args...>> submit(F&& f, Args&&... args) {
+    if (is_closed()) {
+      using R = detail::SubmitResult<F, Args...>;
+      return make_exceptional_future<R>(
+          std::make_exception_ptr(std::system_error(make_error_code(errc::pool_closed))));
+    }
+    return detail::submit_with(
+        pools_.front()->core_,
+        [this](detail::PoolGrant& grant) { return acquire(grant, detail::PoolWait{}); },
+        std::forward<F>(f), std::forward<Args>(args)...);
+  }
+
+  // size: the number of pools.
+  int size() const noexcept { return static_cast<int>(pools_.size()); }
+
+  // running / busy / free / waiting / cap: the sums over all pools (see Pool).
+  int running() const noexcept;
+  int busy() const noexcept;
+  int free() const noexcept;
+  int waiting() const noexcept;
+  int cap() const noexcept;
+
+  // running_at / busy_at / free_at / waiting_at: one pool's counter; errc::invalid_pool_index
+  // (and value -1) for an index outside [0, size()).
+  IndexedCount running_at(int index) const noexcept;
+  IndexedCount busy_at(int index) const noexcept;
+  IndexedCount free_at(int index) const noexcept;
+  IndexedCount waiting_at(int index) const noexcept;
+
+  // is_closed: true after release()/release_timeout() until reboot().
+  bool is_closed() const noexcept { return closed_.load(std::memory_order_acquire); }
+
+  // tune: tunes every pool to n workers (the total becomes size() * n). Errors as Pool::tune();
+  // the first error is returned after trying every pool.
+  std::error_code tune(int n);
+
+  // release: closes every pool without waiting. Does nothing if already closed.
+  void release();
+
+  // release_timeout: closes every pool and waits (a goroutine parks, a thread waits) until all
+  // their workers have exited: errc::timeout if some still run after `timeout`,
+  // errc::pool_closed at once if the multi-pool was already closed.
+  std::error_code release_timeout(Clock::duration timeout);
+
+  // reboot: reopens a closed multi-pool and every pool in it; does nothing if open.
+  void reboot();
+
+  // wait: blocks until every accepted task of every pool has finished, without closing.
+  void wait();
+
+ private:
+  std::size_t next(LoadBalancing strategy) noexcept;
+  std::pair<detail::PoolCore*, std::error_code> acquire(detail::PoolGrant& grant,
+                                                        const detail::PoolWait& wait);
+  template <class F>
+  std::error_code post_impl(const detail::PoolWait& wait, F&& f) {
+    if (is_closed()) {
+      return errc::pool_closed;
+    }
+    return detail::post_with(
+        pools_.front()->core_, [&](detail::PoolGrant& grant) { return acquire(grant, wait); },
+        std::forward<F>(f));
+  }
+  IndexedCount at(int index, int (detail::PoolBase::*counter)() const noexcept) const noexcept;
+
+  std::vector<std::unique_ptr<Pool>> pools_;
+  std::atomic<std::uint32_t> index_;
+  std::atomic<bool> closed_{false};
+  LoadBalancing strategy_;
+};
+
+}  // namespace gopool

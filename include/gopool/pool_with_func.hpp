@@ -1,0 +1,73 @@
+// PoolWithFunc<Arg>: a pool whose workers all run one function, each call with its own argument
+// (ants' PoolWithFunc / PoolWithFuncGeneric).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <system_error>
+#include <utility>
+
+#include "gopool/detail/pool_core.hpp"
+#include "gopool/detail/pool_submit.hpp"
+#include "gopool/errors.hpp"
+#include "gopool/pool_options.hpp"
+#include "gopool/runtime.hpp"
+
+namespace gopool {
+
+// PoolWithFunc<Arg> runs fn(arg) for every invoke(arg), on at most cap() worker goroutines, with
+// the same capacity, blocking, rejection, purge and lifecycle rules as Pool (it shares Pool's
+// core). Neither copyable nor movable. Arg is moved into the task and then into fn.
+template <class Arg>
+class PoolWithFunc : public detail::PoolBase {
+ public:
+  // PoolWithFunc: capacity <= 0 means unbounded. Throws std::system_error with
+  // errc::lack_pool_func if fn is empty (checked first, as ants), else the errors of Pool's
+  // constructor for bad options.
+  PoolWithFunc(int capacity, std::function<void(Arg)> fn, PoolOptions options = {})
+      : PoolBase((require(fn), capacity), std::move(options)), fn_(std::move(fn)) {}
+
+  // ~PoolWithFunc: release(), then waits until every accepted call has finished and every
+  // worker has exited (a goroutine parks, a thread waits).
+  ~PoolWithFunc() { core_.shutdown(); }
+
+  // invoke: runs fn(arg) on a worker (ants' Invoke). Blocks and fails exactly like
+  // Pool::post(): {} once a worker has it, else errc::pool_closed or errc::pool_overload (the
+  // call then also goes to on_reject). What fn throws goes to on_exception or the log.
+  [[nodiscard]] std::error_code invoke(Arg arg) {
+    return invoke_impl(detail::PoolWait{}, std::move(arg));
+  }
+
+  // invoke_for: invoke() that waits at most `timeout` for a worker, else errc::timeout.
+  template <class Rep, class Period>
+  [[nodiscard]] std::error_code invoke_for(std::chrono::duration<Rep, Period> timeout, Arg arg) {
+    return invoke_impl(detail::PoolWait::until(
+                           detail::deadline_after(std::chrono::ceil<Clock::duration>(timeout))),
+                       std::move(arg));
+  }
+
+  // invoke_until: invoke() that waits until `deadline` at the latest, else errc::timeout.
+  [[nodiscard]] std::error_code invoke_until(Clock::time_point deadline, Arg arg) {
+    return invoke_impl(detail::PoolWait::until(deadline), std::move(arg));
+  }
+
+ private:
+  static void require(const std::function<void(Arg)>& fn) {
+    if (!fn) {
+      throw std::system_error(make_error_code(errc::lack_pool_func));
+    }
+  }
+
+  std::error_code invoke_impl(const detail::PoolWait& wait, Arg&& arg) {
+    return detail::post_with(
+        core_,
+        [&](detail::PoolGrant& grant) {
+          return std::pair<detail::PoolCore*, std::error_code>(&core_, core_.acquire(grant, wait));
+        },
+        [this, a = std::move(arg)]() mutable { fn_(std::move(a)); });
+  }
+
+  std::function<void(Arg)> fn_;
+};
+
+}  // namespace gopool
