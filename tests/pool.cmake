@@ -7,3 +7,10 @@ target_include_directories(worker_ring_test PRIVATE ${PROJECT_SOURCE_DIR}/pool)
 gopool_add_test(pool_test TIMEOUT 600)
 gopool_add_test(pool_with_func_test TIMEOUT 600)
 gopool_add_test(multi_pool_test)
+
+# The stress test lives in tests/stress/ and carries the `stress` label (ctest -LE stress skips it).
+add_executable(pool_stress_test stress/pool_stress_test.cpp)
+target_link_libraries(pool_stress_test PRIVATE gopool_test_main)
+gopool_set_warnings(pool_stress_test)
+add_test(NAME pool_stress_test COMMAND pool_stress_test)
+set_tests_properties(pool_stress_test PROPERTIES TIMEOUT 600 LABELS stress)
