@@ -1,0 +1,3 @@
+module gopool/benchmarks/go/pool
+
+go 1.19

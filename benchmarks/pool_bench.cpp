@@ -1,0 +1,141 @@
+// Pool benchmarks (issue 7): ants' 1M x 10 ms workload, post()/submit() throughput of tiny
+// tasks, and 10k x 1 ms. Targets: BM_PoolSleep <= 400 ms, BM_PoolPost >= 10 M tasks/s,
+// BM_PoolSubmit >= 1 M tasks/s, BM_PoolSleep1ms <= 50 ms.
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gopool/future.hpp>
+#include <gopool/pool.hpp>
+#include <gopool/runtime.hpp>
+#include <gopool/wait_group.hpp>
+
+namespace {
+
+// A field of /proc/self/status in KiB (VmHWM, VmRSS), or -1.
+double status_kib(const char* field) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  const std::size_t n = std::strlen(field);
+  while (std::getline(in, line)) {
+    if (line.compare(0, n, field) == 0 && line.size() > n && line[n] == ':') {
+      return std::strtod(line.c_str() + n + 1, nullptr);
+    }
+  }
+  return -1;
+}
+
+// Resets the kernel's peak-RSS mark so VmHWM measures from now on.
+void reset_peak_rss() {
+  std::ofstream out("/proc/self/clear_refs");
+  out << "5";
+}
+
+// ProcsScope: runs a benchmark with `n` Ps, restoring the previous count afterwards.
+class ProcsScope {
+ public:
+  explicit ProcsScope(int n) : old_(gopool::set_procs(n)) {}
+  ~ProcsScope() { gopool::set_procs(old_); }
+  ProcsScope(const ProcsScope&) = delete;
+  ProcsScope& operator=(const ProcsScope&) = delete;
+
+ private:
+  int old_;
+};
+
+// Runs `tasks` tasks sleeping `nap` through a pool of `capacity`, posted by one goroutine.
+void sleep_workload(benchmark::State& state, long tasks, int capacity,
+                    std::chrono::milliseconds nap) {
+  gopool::PoolOptions options;
+  options.expiry = std::chrono::seconds(10);  // ants' DefaultExpiredTime in its benchmark
+  gopool::Pool pool(capacity, options);
+  double peak_mib = 0;
+  for (auto _ : state) {
+    reset_peak_rss();
+    gopool::WaitGroup wg;
+    wg.add(tasks);
+    gopool::go([&] {
+      for (long i = 0; i < tasks; ++i) {
+        if (pool.post([&] {
+              gopool::sleep_for(nap);
+              wg.done();
+            })) {
+          std::abort();
+        }
+      }
+    });
+    wg.wait();
+    peak_mib = std::max(peak_mib, status_kib("VmHWM") / 1024.0);
+  }
+  state.counters["peak_rss_MiB"] = peak_mib;
+  state.counters["workers"] = static_cast<double>(pool.stats().workers_started);
+  state.SetItemsProcessed(state.iterations() * tasks);
+}
+
+// BM_PoolSleep: ants' benchmark: 1 000 000 tasks x sleep 10 ms, capacity 50 000.
+void BM_PoolSleep(benchmark::State& state) {
+  sleep_workload(state, 1'000'000, 50'000, std::chrono::milliseconds(10));
+}
+BENCHMARK(BM_PoolSleep)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+
+// BM_PoolSleep1ms: 10 000 tasks x sleep 1 ms, capacity 10 000.
+void BM_PoolSleep1ms(benchmark::State& state) {
+  sleep_workload(state, 10'000, 10'000, std::chrono::milliseconds(1));
+}
+BENCHMARK(BM_PoolSleep1ms)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// BM_PoolPost: post() of empty tasks from one OS thread into 2 Ps, capacity 10 000; each
+// iteration is one task, and the batch is waited for, so the time includes running it.
+void BM_PoolPost(benchmark::State& state) {
+  ProcsScope procs(2);
+  gopool::Pool pool(10'000);
+  constexpr int kBatch = 10'000;
+  int in_batch = 0;
+  for (auto _ : state) {
+    if (pool.post([] {})) {
+      state.SkipWithError("post failed");
+      break;
+    }
+    if (++in_batch == kBatch) {
+      in_batch = 0;
+      pool.wait();
+    }
+  }
+  pool.wait();
+  state.SetItemsProcessed(state.iterations());
+  state.counters["workers"] = static_cast<double>(pool.stats().workers_started);
+}
+BENCHMARK(BM_PoolPost)->UseRealTime()->MinTime(0.5);
+
+// BM_PoolSubmit: submit() of tiny tasks with futures from one OS thread into 2 Ps; every future
+// is got (in batches of 1000).
+void BM_PoolSubmit(benchmark::State& state) {
+  ProcsScope procs(2);
+  gopool::Pool pool(10'000);
+  constexpr std::size_t kBatch = 1000;
+  std::vector<gopool::Future<int>> futures;
+  futures.reserve(kBatch);
+  long sum = 0;
+  for (auto _ : state) {
+    futures.push_back(pool.submit([] { return 1; }));
+    if (futures.size() == kBatch) {
+      for (auto& f : futures) {
+        sum += f.get();
+      }
+      futures.clear();
+    }
+  }
+  for (auto& f : futures) {
+    sum += f.get();
+  }
+  benchmark::DoNotOptimize(sum);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_PoolSubmit)->UseRealTime()->MinTime(0.5);
+
+}  // namespace
