@@ -1,1 +1,132 @@
+// Runtime benchmarks: switch, spawn + join, thread spawn for scale, memory per parked goroutine.
 #include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include <gopool/detail/tuning.hpp>
+#include <gopool/runtime.hpp>
+#include <gopool/wait_group.hpp>
+
+namespace {
+
+// Runs body inside a goroutine with the runtime at `procs` Ps and waits for it.
+template <class F>
+void in_goroutine_with_procs(int procs, F&& body) {
+  const int old = gopool::set_procs(procs);
+  gopool::WaitGroup wg;
+  wg.add(1);
+  gopool::go([&] {
+    body();
+    wg.done();
+  });
+  wg.wait();
+  gopool::set_procs(old);
+}
+
+void BM_Yield(benchmark::State& state) {
+  in_goroutine_with_procs(1, [&] {
+    std::atomic<bool> stop{false};
+    gopool::WaitGroup partner;
+    partner.add(1);
+    gopool::go([&] {
+      while (!stop.load(std::memory_order_relaxed)) gopool::yield();
+      partner.done();
+    });
+    gopool::yield();  // let the partner start
+    for (auto _ : state) gopool::yield();
+    stop.store(true);
+    partner.wait();
+  });
+  // Each iteration is two switches: to the partner and back.
+  state.counters["per_switch"] = benchmark::Counter(
+      2.0 * static_cast<double>(state.iterations()),
+      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_Yield)->UseRealTime();
+
+void spawn_join_loop(benchmark::State& state) {
+  gopool::WaitGroup wg;
+  std::int64_t i = 0;
+  for (auto _ : state) {
+    wg.add(1);
+    gopool::go([&wg] { wg.done(); });
+    if (++i % 1024 == 0) wg.wait();
+  }
+  wg.wait();
+}
+
+void BM_SpawnJoin(benchmark::State& state) {
+  in_goroutine_with_procs(1, [&] { spawn_join_loop(state); });
+}
+BENCHMARK(BM_SpawnJoin)->UseRealTime();
+
+void BM_SpawnJoinNoRecycle(benchmark::State& state) {
+  gopool::detail::set_recycle(false);
+  in_goroutine_with_procs(1, [&] { spawn_join_loop(state); });
+  gopool::detail::set_recycle(true);
+}
+BENCHMARK(BM_SpawnJoinNoRecycle)->UseRealTime();
+
+void BM_SpawnJoinForeign(benchmark::State& state) {
+  const int old = gopool::set_procs(2);
+  spawn_join_loop(state);  // the benchmark's own thread is a foreign thread
+  gopool::set_procs(old);
+}
+BENCHMARK(BM_SpawnJoinForeign)->UseRealTime();
+
+void BM_ThreadSpawnJoin(benchmark::State& state) {
+  for (auto _ : state) std::thread([] {}).join();
+}
+BENCHMARK(BM_ThreadSpawnJoin)->UseRealTime();
+
+// Resident memory plus page tables, in bytes (VmRSS + VmPTE from /proc/self/status).
+std::int64_t resident_bytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  std::int64_t kib = 0;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0 || line.rfind("VmPTE:", 0) == 0) {
+      kib += std::stoll(line.substr(6));
+    }
+  }
+  return kib * 1024;
+}
+
+void BM_ParkedMemory(benchmark::State& state) {
+  const auto n = state.range(0);
+  for (auto _ : state) {
+    gopool::WaitGroup parked;
+    gopool::WaitGroup release;
+    gopool::WaitGroup finished;
+    release.add(1);
+    const std::int64_t before = resident_bytes();
+    parked.add(n);
+    finished.add(n);
+    for (std::int64_t i = 0; i < n; ++i) {
+      gopool::go([&] {
+        parked.done();
+        release.wait();
+        finished.done();
+      });
+    }
+    parked.wait();
+    // Let the last ones reach their park.
+    while (gopool::num_goroutines() > 0 && release.count() == 1) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      break;
+    }
+    const std::int64_t after = resident_bytes();
+    state.counters["bytes_per_goroutine"] =
+        static_cast<double>(after - before) / static_cast<double>(n);
+    release.done();
+    finished.wait();
+  }
+}
+BENCHMARK(BM_ParkedMemory)->Arg(100000)->Arg(1000000)->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+}  // namespace

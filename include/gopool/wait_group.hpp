@@ -39,7 +39,7 @@ class WaitGroup {
     Waiter* next;
   };
   std::atomic<std::int64_t> count_{0};
-  detail::SpinLock mu_;           // guards waiters_; taken only when waiting or releasing waiters
+  detail::SpinLock mu_;  // guards waiters_; taken only when waiting or releasing waiters
   Waiter* waiters_ = nullptr;
 };
 

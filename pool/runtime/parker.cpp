@@ -82,7 +82,7 @@ void park(Parker* p, WaitReason reason) noexcept {
   }
   if (p->state.load(std::memory_order_acquire) != Parker::kNotified) {
     begin_wait(g, reason);
-    switch_out(g, AfterSwitch::park);
+    switch_out(current_m(), g, AfterSwitch::park);
     end_wait(g);
   }
   p->state.store(Parker::kIdle, std::memory_order_relaxed);
@@ -99,7 +99,7 @@ bool park_until(Parker* p, std::chrono::steady_clock::time_point deadline,
     TimerAccess::set(&g->timer, deadline, kTimerWakeG, g);
     timer_arm(&g->timer);
     begin_wait(g, reason);
-    switch_out(g, AfterSwitch::park);
+    switch_out(current_m(), g, AfterSwitch::park);
     end_wait(g);
     s = p->state.load(std::memory_order_acquire);
     if (s == Parker::kNotified) g->timer.stop();

@@ -28,6 +28,7 @@ struct alignas(64) P {
 
   const int id;
   std::atomic<PStatus> status{PStatus::idle};
+  std::atomic<bool> retiring{false};  // beyond nprocs: leave it at the next scheduling point
   RunQueue runq;
   std::atomic<G*> runnext{nullptr};
   std::uint32_t schedtick = 0;

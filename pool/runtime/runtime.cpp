@@ -40,8 +40,9 @@ void spawn(const GoOptions& options, Task&& task, const std::source_location& wh
 }  // namespace detail
 
 void yield() {
-  if (detail::G* g = detail::current_g()) {
-    detail::switch_out(g, detail::AfterSwitch::yield);
+  detail::M* m = detail::current_m();
+  if (m != nullptr && m->curg != nullptr) {
+    detail::switch_out(m, m->curg, detail::AfterSwitch::yield);
   } else {
     std::this_thread::yield();
   }

@@ -5,6 +5,8 @@
 // when the P has one, and through the M's own stack (g0) otherwise.
 #include "runtime/scheduler.hpp"
 
+#include "gopool/detail/tuning.hpp"
+
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -25,8 +27,10 @@ namespace gopool::detail {
 namespace {
 
 constexpr int kFreeListMax = 64;              // per-P dead goroutines kept, as in Go
+constexpr int kGlobalFreeMax = 8192;         // more dead goroutines than this are unmapped
 constexpr std::size_t kDeepUse = 16 * 1024;   // deeper use returns the stack's pages on reuse
 constexpr std::size_t kSignalStackSize = 64 * 1024;
+constexpr std::size_t kStackRedZone = 1024;  // switch_out's own frames need this much below sp
 
 std::atomic<Sched*> g_sched{nullptr};
 std::once_flag g_start_once;
@@ -72,17 +76,23 @@ G* global_get(Sched& s, P* p, bool batch) noexcept {
   return got[0];
 }
 
-void runq_put(Sched& s, P* p, G* g, bool next) noexcept {
-  if (next) {
-    g = p->runnext.exchange(g, std::memory_order_acq_rel);
-    if (g == nullptr) return;
-  }
-  if (p->runq.push(g)) return;
+__attribute__((noinline)) void runq_put_slow(P* p, G* g) noexcept {
   // Full: move half of the ring and g to the global queue, as Go's runqputslow.
+  Sched& s = *g_sched.load(std::memory_order_relaxed);
   G* batch[RunQueue::kSize / 2 + 1];
   const std::uint32_t n = p->runq.grab(batch, RunQueue::kSize / 2);
   batch[n] = g;
   global_put_batch(s, batch, n + 1);
+}
+
+inline void runq_put(P* p, G* g, bool next) noexcept {
+  if (next) {
+    g = p->runnext.exchange(g, std::memory_order_acq_rel);
+    if (g == nullptr) return;
+  }
+  if (!p->runq.push(g)) [[unlikely]] {
+    runq_put_slow(p, g);
+  }
 }
 
 G* runq_get(P* p) noexcept {
@@ -306,7 +316,7 @@ G* take_free_g(Sched& s, P* p) noexcept {
 
 void free_g(Sched& s, P* p, G* g) noexcept {
   g->status.store(GStatus::idle, std::memory_order_relaxed);
-  if (!s.recycle || g->stack.size != s.stack_size) {
+  if (!s.recycle.load(std::memory_order_relaxed) || g->stack.size != s.stack_size) {
     destroy_g(g);
     return;
   }
@@ -317,14 +327,27 @@ void free_g(Sched& s, P* p, G* g) noexcept {
   g->next = p->free_head;
   p->free_head = g;
   if (++p->free_count > kFreeListMax) {
-    std::lock_guard lock(s.free_mu);
-    while (p->free_count > kFreeListMax / 2) {
-      G* moved = p->free_head;
-      p->free_head = moved->next;
-      --p->free_count;
-      moved->next = s.free_head;
-      s.free_head = moved;
-      s.free_count.fetch_add(1, std::memory_order_relaxed);
+    G* excess = nullptr;
+    {
+      std::lock_guard lock(s.free_mu);
+      while (p->free_count > kFreeListMax / 2) {
+        G* moved = p->free_head;
+        p->free_head = moved->next;
+        --p->free_count;
+        if (s.free_count.load(std::memory_order_relaxed) >= kGlobalFreeMax) {
+          moved->next = excess;
+          excess = moved;
+          continue;
+        }
+        moved->next = s.free_head;
+        s.free_head = moved;
+        s.free_count.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+    while (excess != nullptr) {  // a burst is over: give its stacks back
+      G* next = excess->next;
+      destroy_g(excess);
+      excess = next;
     }
   }
 }
@@ -344,20 +367,21 @@ void finish_switch(M* m) noexcept {
   G* g = m->switched_from;
   if (g == nullptr) return;
   m->switched_from = nullptr;
-  Sched& s = *g_sched.load(std::memory_order_relaxed);
   switch (m->after) {
     case AfterSwitch::yield:
       g->status.store(GStatus::runnable, std::memory_order_relaxed);
-      runq_put(s, m->p, g, false);
+      runq_put(m->p, g, false);
+      // No runnable goroutine waits while a P is idle.
+      wakep(*g_sched.load(std::memory_order_relaxed));
       break;
     case AfterSwitch::park:
       if (!commit_park(&g->parker)) {  // notified or timed out before it got off its stack
         g->status.store(GStatus::runnable, std::memory_order_relaxed);
-        runq_put(s, m->p, g, true);
+        runq_put(m->p, g, true);
       }
       break;
     case AfterSwitch::dead:
-      free_g(s, m->p, g);
+      free_g(*g_sched.load(std::memory_order_relaxed), m->p, g);
       break;
     case AfterSwitch::none:
       break;
@@ -383,7 +407,7 @@ void finish_switch(M* m) noexcept {
     g->lock_count = 0;
   }
   g->status.store(GStatus::dead, std::memory_order_relaxed);
-  switch_out(g, AfterSwitch::dead);
+  switch_out(m, g, AfterSwitch::dead);
   __builtin_unreachable();
 }
 
@@ -409,8 +433,19 @@ G* steal_work(Sched& s, M* m, P* p, std::int64_t now) noexcept {
         return g;
       }
       if (round == 3) {
-        // Its runnext last: the running goroutine readied it to run next, for locality.
+        // Its runnext last. The running goroutine readied it to run next, for locality, and
+        // is likely about to switch to it: give it a moment (Go waits ~3 us too).
         G* next = victim->runnext.load(std::memory_order_acquire);
+        if (next != nullptr && victim->status.load(std::memory_order_acquire) == PStatus::running) {
+          const std::int64_t until = nanotime() + 3000;
+          while (nanotime() < until && victim->runnext.load(std::memory_order_acquire) == next) {
+          }
+          if (G* g = victim->runq.steal_half(p->runq)) {
+            p->steals.add(1);
+            return g;
+          }
+          next = victim->runnext.load(std::memory_order_acquire);
+        }
         if (next != nullptr && victim->runq.empty() &&
             victim->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acq_rel)) {
           p->steals.add(1);
@@ -649,7 +684,7 @@ void sched_start() {
   const int procs = std::min(o.procs > 0 ? o.procs : hw, Sched::kMaxProcs);
   s->max_threads = o.max_threads > 0 ? o.max_threads : 10000;
   s->stack_size = round_stack_size(o.stack_size > 0 ? o.stack_size : kDefaultStackSize);
-  s->recycle = o.recycle;
+  s->recycle.store(o.recycle, std::memory_order_relaxed);
   stacks_configure(s->stack_size, o.guarded_stack_budget);
   for (int i = 0; i < procs; ++i) {
     P* p = new P(i);
@@ -695,40 +730,38 @@ void ready(G* g) noexcept {
   g->status.store(GStatus::runnable, std::memory_order_relaxed);
   M* m = current_m();
   if (m != nullptr && m->p != nullptr) {
-    runq_put(s, m->p, g, true);
+    runq_put(m->p, g, true);
   } else {
     global_put(s, g);
   }
   wakep(s);
 }
 
-void switch_out(G* cur, AfterSwitch what) noexcept {
-  M* m = current_m();
+void switch_out(M* m, G* cur, AfterSwitch what) noexcept {
   P* p = m->p;
-  Sched& s = *g_sched.load(std::memory_order_relaxed);
   char* sp = static_cast<char*>(__builtin_frame_address(0));
   if (sp < cur->low_water) cur->low_water = sp;
-  if (!stack_canary_intact(cur->stack)) {
-    fatal("stack overflow (goroutine overwrote the canary below its stack)", cur);
+  if (sp < cur->stack.base + kStackRedZone || !stack_canary_intact(cur->stack)) [[unlikely]] {
+    fatal("stack overflow (goroutine ran past the bottom of its stack)", cur);
   }
 
   G* next = nullptr;
-  bool via_g0 = cur->locked_m != nullptr || p->id >= s.nprocs.load(std::memory_order_relaxed);
+  bool via_g0 = cur->locked_m != nullptr || p->retiring.load(std::memory_order_relaxed);
   if (!via_g0) {
-    if (++p->schedtick % 61 == 0) {
+    if (++p->schedtick % 61 == 0) [[unlikely]] {
       if (p->timers.next.load(std::memory_order_acquire) <= nanotime()) {
         via_g0 = true;  // timers are due: let the scheduler run them
       } else {
-        next = global_get(s, p, false);
+        next = global_get(*g_sched.load(std::memory_order_relaxed), p, false);
       }
     }
     if (!via_g0 && next == nullptr) next = runq_get(p);
     if (next == nullptr && what == AfterSwitch::yield && !via_g0) {
-      next = global_get(s, p, true);
+      next = global_get(*g_sched.load(std::memory_order_relaxed), p, true);
       if (next == nullptr) return;  // nothing else to run: keep running
     }
-    if (next != nullptr && next->locked_m != nullptr && next->locked_m != m) {
-      runq_put(s, p, next, true);  // wired to another thread: the scheduler hands it over
+    if (next != nullptr && next->locked_m != nullptr && next->locked_m != m) [[unlikely]] {
+      runq_put(p, next, true);  // wired to another thread: the scheduler hands it over
       next = nullptr;
     }
   }
@@ -768,7 +801,9 @@ void spawn_goroutine(std::size_t stack_size, Task&& task, const std::source_loca
   stack_size = round_stack_size(stack_size);
   M* m = current_m();
   P* p = m != nullptr ? m->p : nullptr;
-  G* g = stack_size == s.stack_size && s.recycle ? take_free_g(s, p) : nullptr;
+  G* g = stack_size == s.stack_size && s.recycle.load(std::memory_order_relaxed)
+              ? take_free_g(s, p)
+              : nullptr;
   if (g == nullptr) {
     g = new_g(stack_size);
   } else {
@@ -788,7 +823,7 @@ void spawn_goroutine(std::size_t stack_size, Task&& task, const std::source_loca
   make_context(&g->ctx, g->stack.base, g, &g_main, g);
   if (p != nullptr) {
     p->spawned.add(1);
-    runq_put(s, p, g, true);
+    runq_put(p, g, true);
   } else {
     s.foreign_spawned.fetch_add(1, std::memory_order_relaxed);
     global_put(s, g);
@@ -808,6 +843,7 @@ int set_procs_impl(int n) {
     if (n > old) {
       for (int i = old; i < n; ++i) {
         P* p = s.allp[i].load(std::memory_order_acquire);
+        if (p != nullptr) p->retiring.store(false, std::memory_order_relaxed);
         if (p == nullptr) {
           p = new P(i);
           s.allp[i].store(p, std::memory_order_release);
@@ -821,6 +857,9 @@ int set_procs_impl(int n) {
       s.nprocs.store(n, std::memory_order_release);
     } else {
       s.nprocs.store(n, std::memory_order_release);
+      for (int i = n; i < old; ++i) {
+        s.allp[i].load(std::memory_order_relaxed)->retiring.store(true, std::memory_order_relaxed);
+      }
       // Idle Ps beyond n retire now; running ones retire at their M's next scheduling point.
       P** link = &s.pidle;
       while (*link != nullptr) {
@@ -852,6 +891,8 @@ std::int64_t live_goroutines() noexcept {
   }
   return live;
 }
+
+void set_recycle(bool on) noexcept { sched().recycle.store(on, std::memory_order_relaxed); }
 
 bool record_options(const RuntimeOptions& options) noexcept {
   std::lock_guard lock(g_options_mu);

@@ -23,7 +23,7 @@ struct Sched {
   // Resolved options.
   int max_threads = 10000;
   std::size_t stack_size = kDefaultStackSize;
-  bool recycle = true;
+  std::atomic<bool> recycle{true};
 
   std::atomic<P*> allp[kMaxProcs] = {};
   std::atomic<int> allp_count{0};  // Ps ever created (dead ones included)
@@ -63,7 +63,7 @@ void ready(G* g) noexcept;
 
 // Switches the running goroutine out; what says what happens to it once it is off its stack.
 // Returns when it runs again (AfterSwitch::dead never returns).
-void switch_out(G* cur, AfterSwitch what) noexcept;
+void switch_out(M* m, G* cur, AfterSwitch what) noexcept;
 
 // Arms a timer whose deadline and kind are set, on this P's heap (or P 0's).
 void timer_arm(Timer* t);

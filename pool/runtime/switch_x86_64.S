@@ -20,13 +20,17 @@ gopool_ctx_switch:
         pushq   %r13
         pushq   %r14
         pushq   %r15
-        subq    $8, %rsp
+        pushq   $0              // control words slot, padding zeroed so it compares as 8 bytes
         stmxcsr (%rsp)
         fnstcw  4(%rsp)
         movq    %rsp, (%rdi)
+        movq    %rsp, %rdx
         movq    %rsi, %rsp
-        ldmxcsr (%rsp)
-        fldcw   4(%rsp)
+        // Loading the control words is slow and they almost never differ: compare first.
+        movq    (%rsp), %rax
+        cmpq    %rax, (%rdx)
+        jne     1f
+2:
         addq    $8, %rsp
         popq    %r15
         popq    %r14
@@ -35,6 +39,9 @@ gopool_ctx_switch:
         popq    %rbx
         popq    %rbp
         ret
+1:      ldmxcsr (%rsp)
+        fldcw   4(%rsp)
+        jmp     2b
         .cfi_endproc
         .size   gopool_ctx_switch, .-gopool_ctx_switch
 

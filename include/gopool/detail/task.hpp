@@ -10,7 +10,8 @@
 namespace gopool::detail {
 
 // Task stores any move-constructible callable invocable as `void()`. Callables of up to
-// kInlineSize bytes (and nothrow-movable) live inside the Task; larger ones on the heap.
+// kInlineSize bytes (and nothrow-movable) live inside the Task; larger ones on the heap. A null
+// function pointer or an empty std::function makes an empty Task.
 class Task {
  public:
   static constexpr std::size_t kInlineSize = 48;
@@ -20,6 +21,9 @@ class Task {
   template <class F, class D = std::decay_t<F>,
             class = std::enable_if_t<!std::is_same_v<D, Task> && std::is_invocable_v<D&>>>
   Task(F&& f) {  // NOLINT(google-explicit-constructor): a callable is a Task
+    if constexpr (std::is_constructible_v<bool, const D&>) {
+      if (!static_cast<bool>(f)) return;  // a null function pointer or empty std::function
+    }
     if constexpr (fits_inline<D>()) {
       ::new (static_cast<void*>(buf_)) D(std::forward<F>(f));
       ops_ = &kInlineOps<D>;
