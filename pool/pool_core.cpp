@@ -32,6 +32,15 @@ namespace {
 constexpr std::size_t kMinStack = 16 * 1024;
 constexpr std::size_t kMaxStack = std::size_t{1} << 30;
 constexpr std::size_t kStackReserveLimit = 4096;  // idle slots reserved up front (no pre_alloc)
+constexpr int kIdleSpins = 64;                    // mailbox checks before an idle worker parks
+
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
 
 // Counter updates under the pool lock: a plain load + store is enough (writes are serialized)
 // and cheaper than an atomic read-modify-write.
@@ -245,7 +254,7 @@ void PoolCore::dispatch(const PoolGrant& grant, Task&& task) {
   PoolWorker* w = grant.worker;
   if (!grant.fresh) {
     w->task = std::move(task);
-    unpark(w->parker);
+    send_mail(w, PoolWorker::kTask);
     return;
   }
   try {
@@ -319,6 +328,30 @@ std::error_code PoolCore::null_task_error() const noexcept {
 // ---------------------------------------------------------------------------------------------
 // The worker side
 
+void PoolCore::send_mail(PoolWorker* w, std::uint32_t mail) noexcept {
+  if (w->mail.exchange(mail, std::memory_order_acq_rel) == PoolWorker::kParking) {
+    unpark(w->parker);
+  }
+}
+
+std::uint32_t PoolCore::wait_for_mail(PoolWorker* w) noexcept {
+  // Spin briefly first: a producer posting back-to-back usually hands the next task to the
+  // worker that went idle last (LIFO), which then runs it without a trip through the scheduler.
+  std::uint32_t mail = w->mail.load(std::memory_order_acquire);
+  for (int i = 0; i < kIdleSpins && mail == PoolWorker::kEmpty; ++i) {
+    cpu_relax();
+    mail = w->mail.load(std::memory_order_acquire);
+  }
+  if (mail == PoolWorker::kEmpty &&
+      w->mail.compare_exchange_strong(mail, PoolWorker::kParking, std::memory_order_acq_rel,
+                                      std::memory_order_acquire)) {
+    park(w->parker, WaitReason::pool_idle);  // the sender that replaces kParking unparks us
+    mail = w->mail.load(std::memory_order_acquire);
+  }
+  w->mail.store(PoolWorker::kEmpty, std::memory_order_relaxed);
+  return mail;
+}
+
 void PoolCore::worker_main(PoolWorker* w) {
   w->parker = current_parker();
   for (;;) {
@@ -336,8 +369,7 @@ void PoolCore::worker_main(PoolWorker* w) {
     if (!revert(w)) {
       return;
     }
-    park(w->parker, WaitReason::pool_idle);
-    if (!w->task) {
+    if (wait_for_mail(w) == PoolWorker::kExit) {
       retire(w);  // purged or released while idle
       return;
     }
@@ -394,7 +426,7 @@ void PoolCore::retire_after_exception(PoolWorker* w, std::exception_ptr error) {
   Wakeups wk;
   lock_.lock();
   bump(running_, -1);
-  bump(exceptions_);
+  exceptions_.fetch_add(1, std::memory_order_relaxed);  // also counted outside the lock
   collect_locked(wk);
   lock_.unlock();
   deliver(wk);
@@ -552,7 +584,7 @@ bool PoolCore::close() {
   lock_.unlock();
   deliver(wk);
   for (PoolWorker* w : idle) {
-    unpark(w->parker);  // empty mailbox: the worker exits
+    send_mail(w, PoolWorker::kExit);
   }
   stop_purge();
   return true;
@@ -666,7 +698,7 @@ void PoolCore::purge_tick() noexcept {
   }
   lock_.unlock();
   for (PoolWorker* w : expired_) {
-    unpark(w->parker);  // empty mailbox: the worker exits
+    send_mail(w, PoolWorker::kExit);
   }
   expired_.clear();
   if (open) {

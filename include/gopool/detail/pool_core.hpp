@@ -124,6 +124,8 @@ class PoolCore {
   struct Wakeups;
 
   void worker_main(PoolWorker* w);
+  static void send_mail(PoolWorker* w, std::uint32_t mail) noexcept;
+  static std::uint32_t wait_for_mail(PoolWorker* w) noexcept;
   bool revert(PoolWorker* w);
   void retire(PoolWorker* w);
   void retire_after_exception(PoolWorker* w, std::exception_ptr error);

@@ -35,6 +35,17 @@ bool is_null_callable(const F& f) noexcept {
   }
 }
 
+// make_task: wraps a callable in a Task; a function (not a pointer to one) is passed as a
+// pointer, so that Task's null check sees a pointer value rather than a function's address.
+template <class F>
+Task make_task(F&& f) {
+  if constexpr (std::is_function_v<std::remove_reference_t<F>>) {
+    return Task(&f);
+  } else {
+    return Task(std::forward<F>(f));
+  }
+}
+
 // SubmitTask: the task submit() posts: calls fn(args...) and puts the result or the exception
 // into its promise. If it is destroyed without having run after the pool refused it, its future
 // gets std::system_error with the refusal's error code.
@@ -88,10 +99,10 @@ std::error_code post_with(PoolCore& front, Acquire&& acquire, F&& f) {
   PoolGrant grant;
   auto [core, ec] = acquire(grant);
   if (ec) {
-    core->reject(Task(std::forward<F>(f)), ec);
+    core->reject(make_task(std::forward<F>(f)), ec);
     return ec;
   }
-  core->dispatch(grant, Task(std::forward<F>(f)));
+  core->dispatch(grant, make_task(std::forward<F>(f)));
   return {};
 }
 
