@@ -78,7 +78,7 @@ TEST_CASE("this_goroutine::id is 0 outside, unique and non-zero inside") {
 }
 
 TEST_CASE("num_goroutines counts live goroutines and returns to its baseline") {
-  const auto baseline = gopool::num_goroutines();
+  const auto baseline = gopool::test::settled_num_goroutines();
   gopool::WaitGroup started;
   gopool::WaitGroup release;
   gopool::WaitGroup finished;

@@ -564,7 +564,9 @@ G* find_runnable(Sched& s, M* m) {
       m->spinning = false;
       s.nmspinning.fetch_sub(1, std::memory_order_seq_cst);
     }
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    // A seq_cst read-modify-write orders the P's release before the re-check (a fence would
+    // do the same, but the thread sanitizer does not model fences).
+    s.npidle.fetch_add(0, std::memory_order_seq_cst);
     if (work_available(s) || earliest_timer(s) <= nanotime()) {
       if (P* again = pidle_get(s)) {
         acquirep(m, again);

@@ -18,3 +18,22 @@ bool wait_until(Pred&& pred, std::chrono::milliseconds limit = std::chrono::seco
 }
 
 }  // namespace gopool::test
+
+#include <gopool/runtime.hpp>
+
+namespace gopool::test {
+
+// The number of goroutines once it has stopped changing: goroutines that just signalled their
+// end still need a moment to switch away and be counted out.
+inline std::int64_t settled_num_goroutines() {
+  std::int64_t last = gopool::num_goroutines();
+  for (int stable = 0; stable < 20;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    const std::int64_t now = gopool::num_goroutines();
+    stable = now == last ? stable + 1 : 0;
+    last = now;
+  }
+  return last;
+}
+
+}  // namespace gopool::test
