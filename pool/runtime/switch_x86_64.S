@@ -20,15 +20,22 @@ gopool_ctx_switch:
         pushq   %r13
         pushq   %r14
         pushq   %r15
-        pushq   $0              // control words slot, padding zeroed so it compares as 8 bytes
+        subq    $8, %rsp
         stmxcsr (%rsp)
         fnstcw  4(%rsp)
         movq    %rsp, (%rdi)
-        movq    %rsp, %rdx
+        // Loading the control words is slow and they almost never differ: compare first (the
+        // MXCSR's control bits only, not its sticky status flags), with loads of the same
+        // widths as the stores just made, so they forward.
+        movl    (%rsp), %eax
+        andl    $0xFFC0, %eax
+        movzwl  4(%rsp), %ecx
         movq    %rsi, %rsp
-        // Loading the control words is slow and they almost never differ: compare first.
-        movq    (%rsp), %rax
-        cmpq    %rax, (%rdx)
+        movl    (%rsp), %r8d
+        andl    $0xFFC0, %r8d
+        cmpl    %eax, %r8d
+        jne     1f
+        cmpw    %cx, 4(%rsp)
         jne     1f
 2:
         addq    $8, %rsp
