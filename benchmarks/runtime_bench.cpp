@@ -34,18 +34,20 @@ void BM_Yield(benchmark::State& state) {
     gopool::WaitGroup partner;
     partner.add(1);
     gopool::go([&] {
-      while (!stop.load(std::memory_order_relaxed)) gopool::yield();
+      while (!stop.load(std::memory_order_relaxed))
+        gopool::yield();
       partner.done();
     });
     gopool::yield();  // let the partner start
-    for (auto _ : state) gopool::yield();
+    for (auto _ : state)
+      gopool::yield();
     stop.store(true);
     partner.wait();
   });
   // Each iteration is two switches: to the partner and back.
-  state.counters["per_switch"] = benchmark::Counter(
-      2.0 * static_cast<double>(state.iterations()),
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["per_switch"] =
+      benchmark::Counter(2.0 * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_Yield)->UseRealTime();
 
@@ -80,7 +82,8 @@ void BM_SpawnJoinForeign(benchmark::State& state) {
 BENCHMARK(BM_SpawnJoinForeign)->UseRealTime();
 
 void BM_ThreadSpawnJoin(benchmark::State& state) {
-  for (auto _ : state) std::thread([] {}).join();
+  for (auto _ : state)
+    std::thread([] {}).join();
 }
 BENCHMARK(BM_ThreadSpawnJoin)->UseRealTime();
 
@@ -127,6 +130,11 @@ void BM_ParkedMemory(benchmark::State& state) {
     finished.wait();
   }
 }
-BENCHMARK(BM_ParkedMemory)->Arg(100000)->Arg(1000000)->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ParkedMemory)
+    ->Arg(100000)
+    ->Arg(1000000)
+    ->Iterations(1)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace

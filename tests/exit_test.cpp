@@ -26,7 +26,8 @@ void start_parked_goroutines() {
   for (int i = 0; i < 10; ++i) {
     gopool::go([] { never.wait(); });
     gopool::go([] {
-      for (;;) gopool::sleep_for(std::chrono::microseconds(100));
+      for (;;)
+        gopool::sleep_for(std::chrono::microseconds(100));
     });
   }
 }
@@ -39,11 +40,13 @@ void start_busy_and_parked_goroutines() {
   for (int i = 0; i < 10; ++i) {
     gopool::go([] { never.wait(); });
     gopool::go([] {
-      for (;;) gopool::sleep_for(std::chrono::microseconds(100));
+      for (;;)
+        gopool::sleep_for(std::chrono::microseconds(100));
     });
     gopool::go([] {
       volatile unsigned long x = 0;
-      for (;;) x = x + 1;  // busy, never yields
+      for (;;)
+        x = x + 1;  // busy, never yields
     });
   }
   gopool::sleep_for(std::chrono::milliseconds(20));
@@ -68,14 +71,16 @@ GOPOOL_DEATH_SCENARIO(exit_from_goroutine) {
     std::printf("goroutine exits\n");
     std::exit(5);
   });
-  for (;;) gopool::sleep_for(std::chrono::milliseconds(1));
+  for (;;)
+    gopool::sleep_for(std::chrono::milliseconds(1));
 }
 
 GOPOOL_DEATH_SCENARIO(main_returns_quiescent) {
   static PrintsOnDestruction printer;
   gopool::WaitGroup wg;
   wg.add(100);
-  for (int i = 0; i < 100; ++i) gopool::go([&] { wg.done(); });
+  for (int i = 0; i < 100; ++i)
+    gopool::go([&] { wg.done(); });
   wg.wait();
   // Let the last goroutine finish switching away.
   gopool::sleep_for(std::chrono::milliseconds(5));
@@ -84,7 +89,8 @@ GOPOOL_DEATH_SCENARIO(main_returns_quiescent) {
 
 GOPOOL_DEATH_SCENARIO(escaped_exception) {
   gopool::go([] { throw std::runtime_error("boom from a goroutine"); });
-  for (;;) gopool::sleep_for(std::chrono::milliseconds(1));
+  for (;;)
+    gopool::sleep_for(std::chrono::milliseconds(1));
 }
 
 TEST_CASE("main returning while goroutines run and wait ends the process cleanly") {

@@ -51,7 +51,8 @@ TEST_CASE("100000 goroutines from a foreign thread and from goroutines each run 
   });
   wg.wait();
   int wrong = 0;
-  for (auto& r : runs) wrong += r.load() != 1 ? 1 : 0;
+  for (auto& r : runs)
+    wrong += r.load() != 1 ? 1 : 0;
   CHECK(wrong == 0);
 }
 

@@ -69,7 +69,8 @@ TEST_CASE("set_procs up and down under load loses no goroutine") {
   std::thread spawner([&] {
     for (int i = 0; i < kCount; ++i) {
       gopool::go([&] {
-        for (int k = 0; k < 3; ++k) gopool::yield();
+        for (int k = 0; k < 3; ++k)
+          gopool::yield();
         if (done.load() % 97 == 0) gopool::sleep_for(std::chrono::microseconds(50));
         done.fetch_add(1);
         wg.done();
@@ -180,7 +181,8 @@ TEST_CASE("recycling reuses dead goroutines; recycle=false does not") {
       for (int round = 0; round < 10; ++round) {
         gopool::WaitGroup inner;
         inner.add(50);
-        for (int i = 0; i < 50; ++i) gopool::go([&] { inner.done(); });
+        for (int i = 0; i < 50; ++i)
+          gopool::go([&] { inner.done(); });
         inner.wait();
       }
       wg.done();

@@ -36,7 +36,9 @@ void overflow_in_goroutine(bool yield_each_level) {
 
 }  // namespace
 
-GOPOOL_DEATH_SCENARIO(overflow_guarded) { overflow_in_goroutine(false); }
+GOPOOL_DEATH_SCENARIO(overflow_guarded) {
+  overflow_in_goroutine(false);
+}
 
 GOPOOL_DEATH_SCENARIO(overflow_slab) {
   (void)gopool::configure({.guarded_stack_budget = 1});

@@ -3,9 +3,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <stdexcept>
-#include <chrono>
 #include <vector>
 
 #include <gopool/detail/timer.hpp>
@@ -101,7 +101,8 @@ TEST_CASE("a Timer fires its callback once at its deadline, from a thread or a g
     std::atomic<int> count{0};
     inner.start(gopool::Clock::now() + 1ms, [&] { count.fetch_add(1); });
     gopool::sleep_for(5ms);
-    while (count.load() == 0) gopool::sleep_for(1ms);
+    while (count.load() == 0)
+      gopool::sleep_for(1ms);
     CHECK(count.load() == 1);
     wg.done();
   });
@@ -139,11 +140,13 @@ TEST_CASE("many timers fire in deadline order per heap and none is lost") {
   std::atomic<int> fired{0};
   const auto now = gopool::Clock::now();
   for (int i = 0; i < kCount; ++i) {
-    timers[i].start(now + std::chrono::microseconds((i * 7919) % 5000), [&] { fired.fetch_add(1); });
+    timers[i].start(now + std::chrono::microseconds((i * 7919) % 5000),
+                    [&] { fired.fetch_add(1); });
   }
   // Stop every other one; the rest fire.
   int stopped = 0;
-  for (int i = 0; i < kCount; i += 2) stopped += timers[i].stop() ? 1 : 0;
+  for (int i = 0; i < kCount; i += 2)
+    stopped += timers[i].stop() ? 1 : 0;
   CHECK(gopool::test::wait_until([&] { return fired.load() == kCount - stopped; }));
   gopool::sleep_for(10ms);
   CHECK(fired.load() == kCount - stopped);

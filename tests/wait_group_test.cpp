@@ -46,7 +46,8 @@ TEST_CASE("foreign threads wait for goroutines, goroutines wait for threads") {
     waiter_done.done();
   });
   waiter_done.wait();
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   CHECK(seen.load() == 450);
 }
 
@@ -54,7 +55,8 @@ TEST_CASE("a WaitGroup can be reused once it reached zero") {
   gopool::WaitGroup wg;
   for (int round = 0; round < 100; ++round) {
     wg.add(3);
-    for (int i = 0; i < 3; ++i) gopool::go([&] { wg.done(); });
+    for (int i = 0; i < 3; ++i)
+      gopool::go([&] { wg.done(); });
     wg.wait();
   }
   CHECK(wg.count() == 0);

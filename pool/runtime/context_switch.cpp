@@ -30,15 +30,15 @@ void make_context(Context* ctx, void* stack_bottom, void* stack_top, void (*entr
   std::memcpy(reinterpret_cast<char*>(frame) + 4, &fpucw, sizeof fpucw);
   frame[4] = reinterpret_cast<std::uint64_t>(entry);  // r12
   frame[5] = reinterpret_cast<std::uint64_t>(arg);    // rbx
-  frame[6] = 0;                                        // rbp
+  frame[6] = 0;                                       // rbp
   frame[7] = reinterpret_cast<std::uint64_t>(&gopool_ctx_entry);
   ctx->sp = frame;
 #elif defined(__aarch64__)
   // Frame popped by gopool_ctx_switch: x19..x28, fp, lr, d8..d15, fpcr (176 bytes).
   auto* frame = reinterpret_cast<std::uint64_t*>(top - 176);
   std::memset(frame, 0, 176);
-  frame[0] = reinterpret_cast<std::uint64_t>(entry);              // x19
-  frame[1] = reinterpret_cast<std::uint64_t>(arg);                // x20
+  frame[0] = reinterpret_cast<std::uint64_t>(entry);               // x19
+  frame[1] = reinterpret_cast<std::uint64_t>(arg);                 // x20
   frame[11] = reinterpret_cast<std::uint64_t>(&gopool_ctx_entry);  // lr
   ctx->sp = frame;
 #else

@@ -18,9 +18,10 @@ void print_goroutine(const G* g) {
     std::fprintf(stderr, "(not in a goroutine)\n");
     return;
   }
+  const std::source_location where = g->where.load(std::memory_order_relaxed);
   std::fprintf(stderr, "goroutine %llu, created at %s:%u in %s\n",
-               static_cast<unsigned long long>(g->id), g->where.file_name(), g->where.line(),
-               g->where.function_name());
+               static_cast<unsigned long long>(g->id.load(std::memory_order_relaxed)),
+               where.file_name(), where.line(), where.function_name());
 }
 
 }  // namespace

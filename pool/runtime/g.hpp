@@ -27,8 +27,11 @@ struct G {
   Timer timer;  // wakes the goroutine from sleep_for / park_until
   Task task;
   Stack stack;
-  std::uint64_t id = 0;
-  std::source_location where;
+  std::atomic<std::uint64_t> id{0};
+  std::atomic<std::source_location> where{};
+  std::atomic<const char*> label{nullptr};
+  std::atomic<std::int64_t> wait_since{0};  // coarse clock at the start of the current wait
+  std::size_t allgs_index = 0;              // position in Sched::allgs
   std::atomic<GStatus> status{GStatus::idle};
   std::atomic<WaitReason> wait_reason{WaitReason::none};
   std::uint32_t lock_count = 0;  // lock_os_thread nesting

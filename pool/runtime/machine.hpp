@@ -20,17 +20,17 @@ struct M {
   explicit M(int index) : id(index) {}
 
   const int id;
-  Context g0;                    // the thread's own stack: the scheduling loop
-  EhGlobals* eh = nullptr;       // this thread's C++ exception state
-  P* p = nullptr;                // the P held, if any
-  G* curg = nullptr;             // the goroutine running, nullptr on g0
-  std::atomic<P*> nextp{nullptr};  // P handed over by whoever wakes this M
-  bool spinning = false;         // looking for work, counted in Sched::nmspinning
+  Context g0;                          // the thread's own stack: the scheduling loop
+  EhGlobals* eh = nullptr;             // this thread's C++ exception state
+  P* p = nullptr;                      // the P held, if any
+  G* curg = nullptr;                   // the goroutine running, nullptr on g0
+  std::atomic<P*> nextp{nullptr};      // P handed over by whoever wakes this M
+  bool spinning = false;               // looking for work, counted in Sched::nmspinning
   std::atomic<std::uint32_t> wake{0};  // futex word: 1 when woken
-  G* locked_g = nullptr;         // goroutine wired to this thread (lock_os_thread)
+  G* locked_g = nullptr;               // goroutine wired to this thread (lock_os_thread)
   M* link = nullptr;
 
-  G* switched_from = nullptr;   // the goroutine that switched away ...
+  G* switched_from = nullptr;             // the goroutine that switched away ...
   AfterSwitch after = AfterSwitch::none;  // ... and what to do with it
   std::uint32_t rand_state = 0;
 

@@ -1,5 +1,7 @@
 #include "runtime/parker.hpp"
 
+#include "gopool/detail/goroutine_info.hpp"
+
 #include "runtime/futex.hpp"
 #include "runtime/g.hpp"
 #include "runtime/scheduler.hpp"
@@ -38,6 +40,7 @@ bool thread_park(Parker* p, std::int64_t deadline_ns) noexcept {
 }
 
 void begin_wait(G* g, WaitReason reason) noexcept {
+  g->wait_since.store(coarse_now_ns(), std::memory_order_relaxed);
   g->wait_reason.store(reason, std::memory_order_relaxed);
   g->status.store(GStatus::waiting, std::memory_order_relaxed);
 }
@@ -51,20 +54,34 @@ void end_wait(G* g) noexcept {
 
 const char* to_string(WaitReason reason) noexcept {
   switch (reason) {
-    case WaitReason::none: return "running";
-    case WaitReason::chan_recv: return "chan receive";
-    case WaitReason::chan_send: return "chan send";
-    case WaitReason::select: return "select";
-    case WaitReason::sleep: return "sleep";
-    case WaitReason::mutex: return "mutex";
-    case WaitReason::semaphore: return "semaphore";
-    case WaitReason::wait_group: return "WaitGroup";
-    case WaitReason::future: return "future";
-    case WaitReason::io: return "IO wait";
-    case WaitReason::pool_idle: return "idle in a pool";
-    case WaitReason::pool_submit: return "pool submit";
-    case WaitReason::context: return "context";
-    case WaitReason::blocking: return "blocking call";
+    case WaitReason::none:
+      return "running";
+    case WaitReason::chan_recv:
+      return "chan receive";
+    case WaitReason::chan_send:
+      return "chan send";
+    case WaitReason::select:
+      return "select";
+    case WaitReason::sleep:
+      return "sleep";
+    case WaitReason::mutex:
+      return "mutex";
+    case WaitReason::semaphore:
+      return "semaphore";
+    case WaitReason::wait_group:
+      return "WaitGroup";
+    case WaitReason::future:
+      return "future";
+    case WaitReason::io:
+      return "IO wait";
+    case WaitReason::pool_idle:
+      return "idle in a pool";
+    case WaitReason::pool_submit:
+      return "pool submit";
+    case WaitReason::context:
+      return "context";
+    case WaitReason::blocking:
+      return "blocking call";
   }
   return "unknown";
 }

@@ -64,13 +64,21 @@ void sleep_for(Clock::duration d) {
   sleep_until(Clock::now() + d);
 }
 
-bool in_goroutine() noexcept { return detail::current_g() != nullptr; }
+bool in_goroutine() noexcept {
+  return detail::current_g() != nullptr;
+}
 
-std::int64_t num_goroutines() noexcept { return detail::live_goroutines(); }
+std::int64_t num_goroutines() noexcept {
+  return detail::live_goroutines();
+}
 
-int procs() { return detail::sched().nprocs.load(std::memory_order_acquire); }
+int procs() {
+  return detail::sched().nprocs.load(std::memory_order_acquire);
+}
 
-int set_procs(int n) { return detail::set_procs_impl(n); }
+int set_procs(int n) {
+  return detail::set_procs_impl(n);
+}
 
 void lock_os_thread() {
   detail::G* g = detail::current_g();
@@ -94,7 +102,7 @@ void unlock_os_thread() {
 namespace this_goroutine {
 std::uint64_t id() noexcept {
   detail::G* g = detail::current_g();
-  return g != nullptr ? g->id : 0;
+  return g != nullptr ? g->id.load(std::memory_order_relaxed) : 0;
 }
 }  // namespace this_goroutine
 

@@ -22,13 +22,14 @@
 
 #include "runtime/fatal.hpp"
 #include "runtime/futex.hpp"
+#include "runtime/sysmon.hpp"
 
 namespace gopool::detail {
 namespace {
 
-constexpr int kFreeListMax = 64;              // per-P dead goroutines kept, as in Go
+constexpr int kFreeListMax = 64;             // per-P dead goroutines kept, as in Go
 constexpr int kGlobalFreeMax = 8192;         // more dead goroutines than this are unmapped
-constexpr std::size_t kDeepUse = 16 * 1024;   // deeper use returns the stack's pages on reuse
+constexpr std::size_t kDeepUse = 16 * 1024;  // deeper use returns the stack's pages on reuse
 constexpr std::size_t kSignalStackSize = 64 * 1024;
 constexpr std::size_t kStackRedZone = 1024;  // switch_out's own frames need this much below sp
 
@@ -266,6 +267,14 @@ void handoffp(Sched& s, P* p) {
 // ---- goroutines ---------------------------------------------------------------------------
 
 void destroy_g(G* g) noexcept {
+  {
+    Sched& s = *g_sched.load(std::memory_order_relaxed);
+    std::lock_guard lock(s.allgs_mu);
+    G* last = s.allgs.back();
+    s.allgs[g->allgs_index] = last;
+    last->allgs_index = g->allgs_index;
+    s.allgs.pop_back();
+  }
 #if defined(GOPOOL_TSAN)
   __tsan_destroy_fiber(g->ctx.tsan_fiber);
 #endif
@@ -280,12 +289,15 @@ G* new_g(std::size_t stack_size) {
 #if defined(GOPOOL_TSAN)
   g->ctx.tsan_fiber = __tsan_create_fiber(0);
 #endif
+  Sched& s = *g_sched.load(std::memory_order_relaxed);
+  std::lock_guard lock(s.allgs_mu);
+  g->allgs_index = s.allgs.size();
+  s.allgs.push_back(g);
   return g;
 }
 
 G* take_free_g(Sched& s, P* p) noexcept {
-  if (p != nullptr && p->free_head == nullptr &&
-      s.free_count.load(std::memory_order_relaxed) > 0) {
+  if (p != nullptr && p->free_head == nullptr && s.free_count.load(std::memory_order_relaxed) > 0) {
     std::lock_guard lock(s.free_mu);
     while (s.free_head != nullptr && p->free_count < kFreeListMax / 2) {
       G* g = s.free_head;
@@ -418,8 +430,9 @@ G* steal_work(Sched& s, M* m, P* p, std::int64_t now) noexcept {
   for (int round = 0; round < 4; ++round) {
     const std::uint32_t start = m->fastrand();
     for (int k = 0; k < n; ++k) {
-      P* victim = s.allp[(start + static_cast<std::uint32_t>(k)) % static_cast<std::uint32_t>(n)]
-                      .load(std::memory_order_acquire);
+      P* victim =
+          s.allp[(start + static_cast<std::uint32_t>(k)) % static_cast<std::uint32_t>(n)].load(
+              std::memory_order_acquire);
       if (victim == nullptr || victim == p ||
           victim->status.load(std::memory_order_acquire) == PStatus::dead) {
         continue;
@@ -538,8 +551,8 @@ G* find_runnable(Sched& s, M* m) {
     if (g == nullptr) g = global_get(s, p, true);
     if (g == nullptr) {
       if (!m->spinning) {
-        const int busy = s.nprocs.load(std::memory_order_relaxed) -
-                         s.npidle.load(std::memory_order_relaxed);
+        const int busy =
+            s.nprocs.load(std::memory_order_relaxed) - s.npidle.load(std::memory_order_relaxed);
         if (2 * s.nmspinning.load(std::memory_order_relaxed) < busy) {
           m->spinning = true;
           s.nmspinning.fetch_add(1, std::memory_order_seq_cst);
@@ -609,8 +622,8 @@ void execute(M* m, G* g) noexcept {
 void segv_handler(int sig, siginfo_t* info, void* ucontext);
 
 void install_signal_stack() {
-  void* mem = mmap(nullptr, kSignalStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                   -1, 0);
+  void* mem =
+      mmap(nullptr, kSignalStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (mem == MAP_FAILED) return;
   stack_t ss{};
   ss.ss_sp = mem;
@@ -694,7 +707,8 @@ void sched_start() {
   }
   s->allp_count.store(procs, std::memory_order_release);
   s->nprocs.store(procs, std::memory_order_release);
-  for (int i = procs - 1; i >= 0; --i) pidle_put_locked(*s, s->allp[i].load());
+  for (int i = procs - 1; i >= 0; --i)
+    pidle_put_locked(*s, s->allp[i].load());
   g_sched.store(s, std::memory_order_release);
 
   struct sigaction sa {};
@@ -703,6 +717,7 @@ void sched_start() {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGSEGV, &sa, &g_previous_segv);
   on_exit(on_process_exit, nullptr);
+  sysmon_start(*s);
 }
 
 }  // namespace
@@ -718,9 +733,13 @@ Sched& sched() {
   return *g_sched.load(std::memory_order_acquire);
 }
 
-Sched* sched_if_started() noexcept { return g_sched.load(std::memory_order_acquire); }
+Sched* sched_if_started() noexcept {
+  return g_sched.load(std::memory_order_acquire);
+}
 
-__attribute__((noinline)) M* current_m() noexcept { return tl_m; }
+__attribute__((noinline)) M* current_m() noexcept {
+  return tl_m;
+}
 
 __attribute__((noinline)) G* current_g() noexcept {
   M* m = tl_m;
@@ -803,22 +822,21 @@ void spawn_goroutine(std::size_t stack_size, Task&& task, const std::source_loca
   stack_size = round_stack_size(stack_size);
   M* m = current_m();
   P* p = m != nullptr ? m->p : nullptr;
-  G* g = stack_size == s.stack_size && s.recycle.load(std::memory_order_relaxed)
-              ? take_free_g(s, p)
-              : nullptr;
+  G* g = stack_size == s.stack_size && s.recycle.load(std::memory_order_relaxed) ? take_free_g(s, p)
+                                                                                 : nullptr;
   if (g == nullptr) {
     g = new_g(stack_size);
   } else {
 #if defined(GOPOOL_ASAN)
     // Frames of the goroutine that died here may have left poisoned redzones behind.
-    __asan_unpoison_memory_region(g->stack.base,
-                                  static_cast<std::size_t>(reinterpret_cast<char*>(g) -
-                                                           g->stack.base));
+    __asan_unpoison_memory_region(
+        g->stack.base, static_cast<std::size_t>(reinterpret_cast<char*>(g) - g->stack.base));
 #endif
   }
   g->task = std::move(task);
-  g->where = where;
-  g->id = new_goid(s, p);
+  g->where.store(where, std::memory_order_relaxed);
+  g->label.store(nullptr, std::memory_order_relaxed);
+  g->id.store(new_goid(s, p), std::memory_order_relaxed);
   g->wait_reason.store(WaitReason::none, std::memory_order_relaxed);
   g->low_water = g->stack.top();
   g->status.store(GStatus::runnable, std::memory_order_relaxed);
@@ -894,7 +912,9 @@ std::int64_t live_goroutines() noexcept {
   return live;
 }
 
-void set_recycle(bool on) noexcept { sched().recycle.store(on, std::memory_order_relaxed); }
+void set_recycle(bool on) noexcept {
+  sched().recycle.store(on, std::memory_order_relaxed);
+}
 
 bool record_options(const RuntimeOptions& options) noexcept {
   std::lock_guard lock(g_options_mu);

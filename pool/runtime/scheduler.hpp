@@ -44,6 +44,9 @@ struct Sched {
   G* free_head = nullptr;
   std::atomic<int> free_count{0};
 
+  std::mutex allgs_mu;  // every G with a stack, alive or cached (for dumps)
+  std::vector<G*> allgs;
+
   std::atomic<std::uint64_t> goid_gen{0};
   std::atomic<std::int64_t> foreign_spawned{0};
 };

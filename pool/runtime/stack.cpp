@@ -45,9 +45,9 @@ std::size_t derived_budget() {
 }
 
 [[noreturn]] void throw_map_error(std::size_t bytes) {
-  throw std::system_error(errno, std::generic_category(),
-                          "gopool: cannot map a goroutine stack of " + std::to_string(bytes) +
-                              " bytes");
+  throw std::system_error(
+      errno, std::generic_category(),
+      "gopool: cannot map a goroutine stack of " + std::to_string(bytes) + " bytes");
 }
 
 char* map_region(std::size_t bytes) {
@@ -67,8 +67,7 @@ void refill_slab(StackState& s) {
   for (std::size_t i = 0; i < kSlabStacks; ++i) {
     char* base = region + 2 * page + i * s.default_size;
     // Each stack's top word is the canary its upper neighbour's overflow would hit first.
-    *reinterpret_cast<std::uint64_t*>(base + s.default_size - sizeof(std::uint64_t)) =
-        kStackCanary;
+    *reinterpret_cast<std::uint64_t*>(base + s.default_size - sizeof(std::uint64_t)) = kStackCanary;
     s.slab_free.push_back(base);
   }
 }
@@ -176,7 +175,11 @@ bool stack_guard_contains(const Stack& stack, const void* addr) noexcept {
   return a >= stack.base - page_size() && a < stack.base;
 }
 
-std::size_t stacks_guarded_alive() noexcept { return state().guarded_alive.load(); }
-std::size_t stacks_slab_alive() noexcept { return state().slab_alive.load(); }
+std::size_t stacks_guarded_alive() noexcept {
+  return state().guarded_alive.load();
+}
+std::size_t stacks_slab_alive() noexcept {
+  return state().slab_alive.load();
+}
 
 }  // namespace gopool::detail

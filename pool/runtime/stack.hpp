@@ -10,8 +10,8 @@ namespace gopool::detail {
 
 struct Stack {
   enum class Kind : std::uint8_t { none, guarded, slab, plain };
-  char* base = nullptr;       // lowest usable address; the stack grows down from base + size
-  std::size_t size = 0;       // usable bytes
+  char* base = nullptr;  // lowest usable address; the stack grows down from base + size
+  std::size_t size = 0;  // usable bytes
   Kind kind = Kind::none;
   std::uint64_t* canary = nullptr;  // word an overflow hits first, when no guard page protects
 

@@ -12,9 +12,13 @@ namespace {
 thread_local Timer* tl_firing = nullptr;  // the callback timer this thread is running
 }  // namespace
 
-std::int64_t nanotime() noexcept { return to_ns(std::chrono::steady_clock::now()); }
+std::int64_t nanotime() noexcept {
+  return to_ns(std::chrono::steady_clock::now());
+}
 
-std::int64_t TimerAccess::when(const Timer* t) { return to_ns(t->when_); }
+std::int64_t TimerAccess::when(const Timer* t) {
+  return to_ns(t->when_);
+}
 
 void TimerAccess::set(Timer* t, std::chrono::steady_clock::time_point when, std::uint8_t kind,
                       void* g) {
@@ -121,14 +125,18 @@ void TimerHeap::move_all_to(TimerHeap& to) {
   {
     std::lock_guard guard(lock);
     moved.swap(heap);
-    for (Timer* t : moved) t->index_ = -1;
+    for (Timer* t : moved)
+      t->index_ = -1;
     update_next();
     std::lock_guard guard_to(to.lock);
-    for (Timer* t : moved) to.push_locked(t);
+    for (Timer* t : moved)
+      to.push_locked(t);
   }
 }
 
-Timer::~Timer() { stop(); }
+Timer::~Timer() {
+  stop();
+}
 
 void Timer::start(std::chrono::steady_clock::time_point deadline, Task fn) {
   if (!fn) throw std::invalid_argument("gopool: Timer::start with an empty callback");
@@ -154,11 +162,14 @@ bool Timer::stop() noexcept {
     return true;
   }
   if (tl_firing != this) {
-    while (running_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
+    while (running_.load(std::memory_order_acquire) != 0)
+      std::this_thread::yield();
   }
   return false;
 }
 
-bool Timer::armed() const noexcept { return heap_.load(std::memory_order_acquire) != nullptr; }
+bool Timer::armed() const noexcept {
+  return heap_.load(std::memory_order_acquire) != nullptr;
+}
 
 }  // namespace gopool::detail

@@ -28,9 +28,9 @@ std::int64_t nanotime() noexcept;
 
 struct TimerHeap {
   SpinLock lock;
-  std::vector<Timer*> heap;                      // guarded by lock
-  std::atomic<std::int64_t> next{kNoDeadline};   // earliest deadline, kNoDeadline if none
-  Timer* firing = nullptr;                        // callback timer running now; guarded by lock
+  std::vector<Timer*> heap;                     // guarded by lock
+  std::atomic<std::int64_t> next{kNoDeadline};  // earliest deadline, kNoDeadline if none
+  Timer* firing = nullptr;                      // callback timer running now; guarded by lock
 
   // Adds t (not armed) with its deadline and kind set. Lock held.
   void push_locked(Timer* t);
@@ -52,8 +52,7 @@ struct TimerHeap {
 // Access to Timer's private fields for the heap.
 struct TimerAccess {
   static std::int64_t when(const Timer* t);
-  static void set(Timer* t, std::chrono::steady_clock::time_point when, std::uint8_t kind,
-                  void* g);
+  static void set(Timer* t, std::chrono::steady_clock::time_point when, std::uint8_t kind, void* g);
 };
 
 }  // namespace gopool::detail

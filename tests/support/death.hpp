@@ -9,11 +9,11 @@ namespace gopool::test {
 
 // Result of running a scenario in a child process.
 struct DeathResult {
-  bool exited = false;     // ended through exit/_exit
-  int exit_code = 0;       // when exited
-  bool signaled = false;   // ended by a signal
-  int signal = 0;          // when signaled
-  std::string output;      // what the child wrote to stdout and stderr
+  bool exited = false;    // ended through exit/_exit
+  int exit_code = 0;      // when exited
+  bool signaled = false;  // ended by a signal
+  int signal = 0;         // when signaled
+  std::string output;     // what the child wrote to stdout and stderr
 
   bool died() const { return (exited && exit_code != 0) || signaled; }
 };
@@ -32,8 +32,8 @@ bool dispatch_death_scenario(int argc, char** argv);
 #define GOPOOL_DEATH_CAT2(a, b) a##b
 #define GOPOOL_DEATH_CAT(a, b) GOPOOL_DEATH_CAT2(a, b)
 // GOPOOL_DEATH_SCENARIO(name) { body }: a scenario that should end the process.
-#define GOPOOL_DEATH_SCENARIO(name)                                                         \
-  static void GOPOOL_DEATH_CAT(gopool_death_, name)();                                       \
-  [[maybe_unused]] static const bool GOPOOL_DEATH_CAT(gopool_death_reg_, name) =             \
+#define GOPOOL_DEATH_SCENARIO(name)                                                           \
+  static void GOPOOL_DEATH_CAT(gopool_death_, name)();                                        \
+  [[maybe_unused]] static const bool GOPOOL_DEATH_CAT(gopool_death_reg_, name) =              \
       ::gopool::test::register_death_scenario(#name, &GOPOOL_DEATH_CAT(gopool_death_, name)); \
   static void GOPOOL_DEATH_CAT(gopool_death_, name)()

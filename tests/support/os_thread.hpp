@@ -8,6 +8,8 @@
 
 namespace gopool::test {
 
-__attribute__((noinline)) inline long os_thread_id() { return syscall(SYS_gettid); }
+__attribute__((noinline)) inline long os_thread_id() {
+  return syscall(SYS_gettid);
+}
 
 }  // namespace gopool::test

@@ -85,13 +85,12 @@ class Task {
   };
 
   template <class D>
-  static constexpr Ops kInlineOps{
-      [](void* p) { (*static_cast<D*>(p))(); },
-      [](void* dst, void* src) noexcept {
-        ::new (dst) D(std::move(*static_cast<D*>(src)));
-        static_cast<D*>(src)->~D();
-      },
-      [](void* p) noexcept { static_cast<D*>(p)->~D(); }};
+  static constexpr Ops kInlineOps{[](void* p) { (*static_cast<D*>(p))(); },
+                                  [](void* dst, void* src) noexcept {
+                                    ::new (dst) D(std::move(*static_cast<D*>(src)));
+                                    static_cast<D*>(src)->~D();
+                                  },
+                                  [](void* p) noexcept { static_cast<D*>(p)->~D(); }};
 
   template <class D>
   static constexpr Ops kHeapOps{
