@@ -102,6 +102,28 @@ void lock_os_thread();
 // unlock_os_thread: undoes one lock_os_thread(); an unmatched call does nothing.
 void unlock_os_thread();
 
+namespace detail {
+void enter_blocking() noexcept;
+void exit_blocking() noexcept;
+}  // namespace detail
+
+// blocking: runs f(), a call that may block its OS thread (file I/O, a C library that sleeps,
+// a lock of another library), and returns what it returns (exceptions pass through). If the call
+// lasts past about 20 us, the monitor thread hands this thread's P to another thread, so the
+// other goroutines keep running; afterwards the goroutine gets a P back. Inside f the thread
+// acts as a foreign one: gopool waits there block the thread and this_goroutine::id() is 0.
+// Outside a goroutine it just calls f.
+template <class F>
+decltype(auto) blocking(F&& f) {
+  struct Scope {
+    Scope() noexcept { detail::enter_blocking(); }
+    ~Scope() { detail::exit_blocking(); }
+    Scope(const Scope&) = delete;
+    Scope& operator=(const Scope&) = delete;
+  } scope;
+  return std::forward<F>(f)();
+}
+
 namespace this_goroutine {
 // id: the calling goroutine's id (1, 2, ...), or 0 outside goroutines. Ids are never reused.
 std::uint64_t id() noexcept;

@@ -14,7 +14,7 @@ struct P;
 
 // What a goroutine that switched away asked the next context to do with it, once it is safely
 // off its stack.
-enum class AfterSwitch : std::uint8_t { none, yield, park, dead };
+enum class AfterSwitch : std::uint8_t { none, yield, park, dead, to_global };
 
 struct M {
   explicit M(int index) : id(index) {}
@@ -23,11 +23,14 @@ struct M {
   Context g0;                          // the thread's own stack: the scheduling loop
   EhGlobals* eh = nullptr;             // this thread's C++ exception state
   P* p = nullptr;                      // the P held, if any
-  G* curg = nullptr;                   // the goroutine running, nullptr on g0
+  std::atomic<G*> curg{nullptr};       // the goroutine running; nullptr on g0 and in blocking()
   std::atomic<P*> nextp{nullptr};      // P handed over by whoever wakes this M
   bool spinning = false;               // looking for work, counted in Sched::nmspinning
   std::atomic<std::uint32_t> wake{0};  // futex word: 1 when woken
   G* locked_g = nullptr;               // goroutine wired to this thread (lock_os_thread)
+  G* blocking_g = nullptr;             // the goroutine inside blocking(), while it is
+  P* blocking_p = nullptr;             // ... and the P it left behind
+  int blocking_depth = 0;              // nested blocking() calls
   M* link = nullptr;
 
   G* switched_from = nullptr;             // the goroutine that switched away ...

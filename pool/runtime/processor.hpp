@@ -12,7 +12,8 @@ namespace gopool::detail {
 struct G;
 struct M;
 
-enum class PStatus : std::uint8_t { idle, running, dead };
+// running: held by an M; blocking: its M is inside blocking() and sysmon may retake it.
+enum class PStatus : std::uint8_t { idle, running, blocking, dead };
 
 // A single-writer counter: only the P's owner adds, anyone reads.
 struct Counter {
@@ -31,9 +32,14 @@ struct alignas(64) P {
   std::atomic<bool> retiring{false};  // beyond nprocs: leave it at the next scheduling point
   RunQueue runq;
   std::atomic<G*> runnext{nullptr};
-  std::uint32_t schedtick = 0;
-  M* m = nullptr;     // the M holding this P
-  P* link = nullptr;  // idle list
+  std::atomic<std::uint32_t> schedtick{0};      // scheduling rounds; written by the owner only
+  std::atomic<M*> m{nullptr};                   // the M holding this P
+  std::atomic<std::int64_t> blocking_since{0};  // when its M entered blocking()
+  std::atomic<P*> hog_spare{nullptr};           // spare P running this P's work while it is hogged
+  bool spare = false;                           // a spare P, not one of the procs
+  std::uint32_t sysmon_tick = 0;                // sysmon's view: schedtick last seen ...
+  std::int64_t sysmon_when = 0;                 // ... and when
+  P* link = nullptr;                            // idle list
 
   G* free_head = nullptr;  // dead goroutines kept for reuse
   int free_count = 0;

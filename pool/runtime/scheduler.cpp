@@ -5,6 +5,7 @@
 // when the P has one, and through the M's own stack (g0) otherwise.
 #include "runtime/scheduler.hpp"
 
+#include "gopool/detail/goroutine_info.hpp"
 #include "gopool/detail/tuning.hpp"
 
 #include <pthread.h>
@@ -19,6 +20,8 @@
 #include <stdexcept>
 #include <system_error>
 #include <thread>
+
+#include <spdlog/spdlog.h>
 
 #include "runtime/fatal.hpp"
 #include "runtime/futex.hpp"
@@ -107,11 +110,17 @@ bool p_has_work(const P* p) noexcept {
   return !p->runq.empty() || p->runnext.load(std::memory_order_acquire) != nullptr;
 }
 
+// Calls fn for every P not dead, spares included.
 template <class Fn>
 void for_each_p(Sched& s, Fn&& fn) {
   const int n = s.allp_count.load(std::memory_order_acquire);
   for (int i = 0; i < n; ++i) {
     P* p = s.allp[i].load(std::memory_order_acquire);
+    if (p != nullptr && p->status.load(std::memory_order_acquire) != PStatus::dead) fn(p);
+  }
+  const int spares = s.spare_count.load(std::memory_order_acquire);
+  for (int i = 0; i < spares; ++i) {
+    P* p = s.spares[i].load(std::memory_order_acquire);
     if (p != nullptr && p->status.load(std::memory_order_acquire) != PStatus::dead) fn(p);
   }
 }
@@ -135,7 +144,7 @@ std::int64_t earliest_timer(Sched& s) noexcept {
 
 void pidle_put_locked(Sched& s, P* p) noexcept {
   p->status.store(PStatus::idle, std::memory_order_release);
-  p->m = nullptr;
+  p->m.store(nullptr, std::memory_order_relaxed);
   p->link = s.pidle;
   s.pidle = p;
   s.npidle.fetch_add(1, std::memory_order_seq_cst);
@@ -158,7 +167,7 @@ P* pidle_get(Sched& s) noexcept {
 
 void acquirep(M* m, P* p) noexcept {
   m->p = p;
-  p->m = m;
+  p->m.store(m, std::memory_order_relaxed);
   p->status.store(PStatus::running, std::memory_order_release);
 }
 
@@ -395,6 +404,13 @@ void finish_switch(M* m) noexcept {
     case AfterSwitch::dead:
       free_g(*g_sched.load(std::memory_order_relaxed), m->p, g);
       break;
+    case AfterSwitch::to_global: {  // back from blocking() to no free P
+      Sched& s = *g_sched.load(std::memory_order_relaxed);
+      g->status.store(GStatus::runnable, std::memory_order_relaxed);
+      global_put(s, g);
+      wakep(s);
+      break;
+    }
     case AfterSwitch::none:
       break;
   }
@@ -488,7 +504,7 @@ void retire_p_locked(Sched& s, P* p) noexcept {
   }
   P* p0 = s.allp[0].load(std::memory_order_relaxed);
   if (p0 != p) p->timers.move_all_to(p0->timers);
-  p->m = nullptr;
+  p->m.store(nullptr, std::memory_order_relaxed);
   p->status.store(PStatus::dead, std::memory_order_release);
 }
 
@@ -497,9 +513,9 @@ G* find_runnable(Sched& s, M* m) {
   std::int64_t timer_backoff_ns = 0;
   for (;;) {
     P* p = m->p;
-    if (p != nullptr && p->id >= s.nprocs.load(std::memory_order_acquire)) {
+    if (p != nullptr && p->retiring.load(std::memory_order_acquire)) {
       std::lock_guard lock(s.mu);
-      if (p->id >= s.nprocs.load(std::memory_order_relaxed)) {
+      if (p->retiring.load(std::memory_order_relaxed)) {
         retire_p_locked(s, p);
         m->p = nullptr;
         p = nullptr;
@@ -510,9 +526,11 @@ G* find_runnable(Sched& s, M* m) {
         m->spinning = false;
         s.nmspinning.fetch_sub(1, std::memory_order_seq_cst);
       }
-      if (P* idle = pidle_get(s)) {
-        acquirep(m, idle);
-        continue;
+      if (work_available(s) || earliest_timer(s) <= nanotime()) {
+        if (P* idle = pidle_get(s)) {
+          acquirep(m, idle);
+          continue;
+        }
       }
       {
         std::lock_guard lock(s.mu);
@@ -546,7 +564,9 @@ G* find_runnable(Sched& s, M* m) {
     const std::int64_t now = nanotime();
     p->timers.run_due(now, &ready);
     G* g = nullptr;
-    if (++p->schedtick % 61 == 0) g = global_get(s, p, false);
+    const std::uint32_t tick = p->schedtick.load(std::memory_order_relaxed) + 1;
+    p->schedtick.store(tick, std::memory_order_relaxed);
+    if (tick % 61 == 0) g = global_get(s, p, false);
     if (g == nullptr) g = runq_get(p);
     if (g == nullptr) g = global_get(s, p, true);
     if (g == nullptr) {
@@ -596,7 +616,7 @@ G* find_runnable(Sched& s, M* m) {
 void hand_to_locked_m(M* m, G* g) noexcept {
   P* p = m->p;
   m->p = nullptr;
-  p->m = nullptr;
+  p->m.store(nullptr, std::memory_order_relaxed);
   M* owner = g->locked_m;
   owner->nextp.store(p, std::memory_order_release);
   notewakeup(owner);
@@ -605,18 +625,169 @@ void hand_to_locked_m(M* m, G* g) noexcept {
 // A locked M whose goroutine switched out: give the P away and sleep until the goroutine is
 // ready and handed back with a P.
 void stop_locked_m(Sched& s, M* m) {
-  P* p = m->p;
-  m->p = nullptr;
-  handoffp(s, p);
+  if (P* p = m->p) {
+    m->p = nullptr;
+    handoffp(s, p);
+  }
   notesleep(m, kNoDeadline);
 }
 
+// Retires the spare standing in for p: at once if it is idle, else at its M's next
+// scheduling point.
+void release_spare(Sched& s, P* p) noexcept {
+  P* spare = p->hog_spare.exchange(nullptr, std::memory_order_acq_rel);
+  if (spare == nullptr) return;
+  std::lock_guard lock(s.mu);
+  spare->retiring.store(true, std::memory_order_release);
+  if (spare->status.load(std::memory_order_acquire) != PStatus::idle) return;
+  for (P** link = &s.pidle; *link != nullptr; link = &(*link)->link) {
+    if (*link == spare) {
+      *link = spare->link;
+      spare->link = nullptr;
+      s.npidle.fetch_sub(1, std::memory_order_seq_cst);
+      retire_p_locked(s, spare);
+      return;
+    }
+  }
+}
+
+// A spare P (a dead one reused, or a new one), owned by the caller. nullptr at the limit.
+P* take_spare(Sched& s) noexcept {
+  std::lock_guard lock(s.mu);
+  const int n = s.spare_count.load(std::memory_order_relaxed);
+  for (int i = 0; i < n; ++i) {
+    P* p = s.spares[i].load(std::memory_order_relaxed);
+    if (p->status.load(std::memory_order_acquire) == PStatus::dead) {
+      p->retiring.store(false, std::memory_order_relaxed);
+      p->status.store(PStatus::running, std::memory_order_release);
+      return p;
+    }
+  }
+  if (n == Sched::kMaxSpares) return nullptr;
+  P* p = new P(Sched::kMaxProcs + n);
+  p->spare = true;
+  p->status.store(PStatus::running, std::memory_order_release);
+  s.spares[n].store(p, std::memory_order_release);
+  s.spare_count.store(n + 1, std::memory_order_release);
+  return p;
+}
+
+void warn_long_runner(Sched& s, P* p) {
+  std::uint64_t id = 0;
+  std::source_location where;
+  {
+    std::lock_guard lock(s.allgs_mu);  // keeps the G from being unmapped while read
+    M* m = p->m.load(std::memory_order_acquire);
+    G* g = m != nullptr ? m->curg.load(std::memory_order_acquire) : nullptr;
+    if (g == nullptr || g->hog_warned.exchange(true, std::memory_order_relaxed)) return;
+    id = g->id.load(std::memory_order_relaxed);
+    where = g->where.load(std::memory_order_relaxed);
+  }
+  spdlog::warn(
+      "gopool: goroutine {} (created at {}:{}) has run for 10 ms without a switch point; a "
+      "spare P runs the other goroutines meanwhile (C++ code cannot be preempted: call "
+      "gopool::yield() in long loops)",
+      id, where.file_name(), where.line());
+}
+
+}  // namespace
+
+bool retake(Sched& s, std::int64_t now) noexcept {
+  constexpr std::int64_t kBlockingGraceNs = 20'000;
+  constexpr std::int64_t kLongRunNs = 10'000'000;
+  bool acted = false;
+  const int n = s.allp_count.load(std::memory_order_acquire);
+  for (int i = 0; i < n; ++i) {
+    P* p = s.allp[i].load(std::memory_order_acquire);
+    if (p == nullptr) continue;
+    PStatus status = p->status.load(std::memory_order_acquire);
+    if (status == PStatus::blocking) {
+      if (now - p->blocking_since.load(std::memory_order_relaxed) < kBlockingGraceNs) continue;
+      // The M is still inside its blocking call: hand the P to another M.
+      if (p->status.compare_exchange_strong(status, PStatus::running, std::memory_order_acq_rel)) {
+        p->m.store(nullptr, std::memory_order_relaxed);
+        handoffp(s, p);
+        acted = true;
+      }
+      continue;
+    }
+    if (status != PStatus::running) continue;
+    const std::uint32_t tick = p->schedtick.load(std::memory_order_relaxed);
+    if (tick != p->sysmon_tick) {
+      p->sysmon_tick = tick;
+      p->sysmon_when = now;
+      continue;
+    }
+    if (now - p->sysmon_when < kLongRunNs || p->hog_spare.load(std::memory_order_relaxed)) continue;
+    const bool others_wait = p_has_work(p) || (s.runq_count.load(std::memory_order_relaxed) > 0 &&
+                                               s.npidle.load(std::memory_order_relaxed) == 0);
+    if (!others_wait) continue;
+    P* spare = take_spare(s);
+    if (spare == nullptr) continue;
+    p->hog_spare.store(spare, std::memory_order_release);
+    warn_long_runner(s, p);
+    startm(s, spare, false);
+    acted = true;
+  }
+  return acted;
+}
+
+void enter_blocking() noexcept {
+  M* m = current_m();
+  if (m == nullptr) return;  // a foreign thread may block as it likes
+  if (m->blocking_depth++ > 0) return;
+  G* g = m->curg.load(std::memory_order_relaxed);
+  P* p = m->p;
+  Sched& s = *g_sched.load(std::memory_order_relaxed);
+  m->blocking_g = g;
+  m->blocking_p = p;
+  // Inside the call this thread acts as a foreign one: the code there holds no P.
+  m->curg.store(nullptr, std::memory_order_relaxed);
+  m->p = nullptr;
+  g->wait_since.store(coarse_now_ns(), std::memory_order_relaxed);
+  g->wait_reason.store(WaitReason::blocking, std::memory_order_relaxed);
+  g->status.store(GStatus::waiting, std::memory_order_relaxed);
+  s.nblocking.fetch_add(1, std::memory_order_relaxed);
+  p->blocking_since.store(nanotime(), std::memory_order_relaxed);
+  p->status.store(PStatus::blocking, std::memory_order_release);
+  sysmon_kick();
+}
+
+void exit_blocking() noexcept {
+  M* m = current_m();
+  if (m == nullptr || --m->blocking_depth > 0) return;
+  G* g = m->blocking_g;
+  P* p = m->blocking_p;
+  m->blocking_g = nullptr;
+  m->blocking_p = nullptr;
+  Sched& s = *g_sched.load(std::memory_order_relaxed);
+  s.nblocking.fetch_sub(1, std::memory_order_relaxed);
+  g->wait_reason.store(WaitReason::none, std::memory_order_relaxed);
+  PStatus expected = PStatus::blocking;
+  if (p->status.compare_exchange_strong(expected, PStatus::running, std::memory_order_acq_rel)) {
+    m->p = p;  // the call was short, or sysmon did not get to it: keep going
+  } else if (P* idle = pidle_get(s)) {
+    acquirep(m, idle);
+  } else {
+    // Every P is busy: queue the goroutine and let this M go idle.
+    m->switched_from = g;
+    m->after = AfterSwitch::to_global;
+    switch_context(&g->ctx, &m->g0, m->eh);
+    finish_switch(current_m());
+    return;  // resumed on some M that holds a P
+  }
+  m->curg.store(g, std::memory_order_relaxed);
+  g->status.store(GStatus::running, std::memory_order_relaxed);
+}
+
+namespace {
+
 void execute(M* m, G* g) noexcept {
-  m->curg = g;
+  m->curg.store(g, std::memory_order_relaxed);
   g->status.store(GStatus::running, std::memory_order_relaxed);
   m->p->switches.add(1);
   switch_context(&m->g0, &g->ctx, m->eh);
-  m->curg = nullptr;
+  m->curg.store(nullptr, std::memory_order_relaxed);
 }
 
 void segv_handler(int sig, siginfo_t* info, void* ucontext);
@@ -651,6 +822,9 @@ void m_main(M* m) {
   notesleep(m, kNoDeadline);  // the creator hands the first P
   for (;;) {
     finish_switch(m);
+    if (m->p != nullptr && m->p->hog_spare.load(std::memory_order_relaxed) != nullptr) {
+      release_spare(s, m->p);  // the long runner switched: its stand-in can go
+    }
     if (m->locked_g != nullptr) {
       stop_locked_m(s, m);
       execute(m, m->locked_g);
@@ -667,7 +841,7 @@ void m_main(M* m) {
 
 void segv_handler(int sig, siginfo_t* info, void* ucontext) {
   M* m = tl_m;
-  G* g = m != nullptr ? m->curg : nullptr;
+  G* g = m != nullptr ? m->curg.load(std::memory_order_relaxed) : nullptr;
   if (g != nullptr && stack_guard_contains(g->stack, info->si_addr)) {
     fatal("stack overflow (goroutine hit its stack's guard page)", g);
   }
@@ -743,7 +917,7 @@ __attribute__((noinline)) M* current_m() noexcept {
 
 __attribute__((noinline)) G* current_g() noexcept {
   M* m = tl_m;
-  return m != nullptr ? m->curg : nullptr;
+  return m != nullptr ? m->curg.load(std::memory_order_relaxed) : nullptr;
 }
 
 void ready(G* g) noexcept {
@@ -767,9 +941,12 @@ void switch_out(M* m, G* cur, AfterSwitch what) noexcept {
   }
 
   G* next = nullptr;
-  bool via_g0 = cur->locked_m != nullptr || p->retiring.load(std::memory_order_relaxed);
+  bool via_g0 = cur->locked_m != nullptr || p->retiring.load(std::memory_order_relaxed) ||
+                p->hog_spare.load(std::memory_order_relaxed) != nullptr;
   if (!via_g0) {
-    if (++p->schedtick % 61 == 0) [[unlikely]] {
+    const std::uint32_t tick = p->schedtick.load(std::memory_order_relaxed) + 1;
+    p->schedtick.store(tick, std::memory_order_relaxed);
+    if (tick % 61 == 0) [[unlikely]] {
       if (p->timers.next.load(std::memory_order_acquire) <= nanotime()) {
         via_g0 = true;  // timers are due: let the scheduler run them
       } else {
@@ -792,11 +969,11 @@ void switch_out(M* m, G* cur, AfterSwitch what) noexcept {
   const bool done = what == AfterSwitch::dead;
   if (next != nullptr) {
     p->switches.add(1);
-    m->curg = next;
+    m->curg.store(next, std::memory_order_relaxed);
     next->status.store(GStatus::running, std::memory_order_relaxed);
     switch_context(&cur->ctx, &next->ctx, m->eh, done);
   } else {
-    m->curg = nullptr;
+    m->curg.store(nullptr, std::memory_order_relaxed);
     switch_context(&cur->ctx, &m->g0, m->eh, done);
   }
   finish_switch(current_m());
@@ -836,6 +1013,7 @@ void spawn_goroutine(std::size_t stack_size, Task&& task, const std::source_loca
   g->task = std::move(task);
   g->where.store(where, std::memory_order_relaxed);
   g->label.store(nullptr, std::memory_order_relaxed);
+  g->hog_warned.store(false, std::memory_order_relaxed);
   g->id.store(new_goid(s, p), std::memory_order_relaxed);
   g->wait_reason.store(WaitReason::none, std::memory_order_relaxed);
   g->low_water = g->stack.top();

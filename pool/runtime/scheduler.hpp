@@ -25,7 +25,12 @@ struct Sched {
   std::size_t stack_size = kDefaultStackSize;
   std::atomic<bool> recycle{true};
 
+  static constexpr int kMaxSpares = 64;
   std::atomic<P*> allp[kMaxProcs] = {};
+  // Spare Ps stand in for Ps whose goroutine runs for long without a switch point.
+  std::atomic<P*> spares[kMaxSpares] = {};
+  std::atomic<int> spare_count{0};
+  std::atomic<int> nblocking{0};   // Ms inside blocking()
   std::atomic<int> allp_count{0};  // Ps ever created (dead ones included)
   std::atomic<int> nprocs{0};
 
@@ -73,6 +78,15 @@ void timer_arm(Timer* t);
 
 // Creates and starts a goroutine.
 void spawn_goroutine(std::size_t stack_size, Task&& task, const std::source_location& where);
+
+// The two halves of blocking(): the M gives up its P for the call's length (sysmon hands it to
+// another M if the call lasts), and gets one back after.
+void enter_blocking() noexcept;
+void exit_blocking() noexcept;
+
+// Called by sysmon: retakes Ps from Ms in long blocking calls and starts spare Ps for Ps whose
+// goroutine has not switched for 10 ms while other work waits. Returns true if it acted.
+bool retake(Sched& s, std::int64_t now) noexcept;
 
 // set_procs, as in runtime.hpp.
 int set_procs_impl(int n);

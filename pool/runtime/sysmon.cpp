@@ -17,7 +17,7 @@ constexpr int kIdleCyclesBeforeBackoff = 50;      // ~1 ms of nothing at the sho
 
 std::atomic<std::int64_t> g_coarse_now{0};
 std::atomic<std::uint32_t> g_sysmon_wake{0};
-std::atomic<bool> g_sysmon_deep{false};
+std::atomic<bool> g_sysmon_deep{false};  // sleeping longer than the shortest period
 
 [[noreturn]] void sysmon_main(Sched* s) {
   std::int64_t delay = kMinDelayNs;
@@ -26,16 +26,14 @@ std::atomic<bool> g_sysmon_deep{false};
     g_coarse_now.store(nanotime(), std::memory_order_relaxed);
     const bool all_idle =
         s->npidle.load(std::memory_order_relaxed) >= s->nprocs.load(std::memory_order_relaxed);
-    // Nothing to retake yet: the period only follows whether anything runs.
-    const bool did_something = false;
+    const bool did_something = retake(*s, nanotime());
     if (did_something) {
       idle_cycles = 0;
       delay = kMinDelayNs;
     } else if (++idle_cycles > kIdleCyclesBeforeBackoff || all_idle) {
       delay = std::min(delay * 2, kMaxDelayNs);
     }
-    const bool deep = delay >= kMaxDelayNs;
-    g_sysmon_deep.store(deep, std::memory_order_relaxed);
+    g_sysmon_deep.store(delay > kMinDelayNs, std::memory_order_relaxed);
     futex_wait(&g_sysmon_wake, 0, delay);
     if (g_sysmon_wake.exchange(0, std::memory_order_acq_rel) != 0) {
       delay = kMinDelayNs;

@@ -12,7 +12,7 @@ struct Sched;
 // Starts the monitor thread for s (once, when the runtime starts).
 void sysmon_start(Sched& s);
 
-// Wakes the monitor if it sleeps long, so it looks again within its shortest period.
+// Makes the monitor look again within its shortest period (wakes it if it sleeps longer).
 void sysmon_kick() noexcept;
 
 }  // namespace gopool::detail
