@@ -20,6 +20,17 @@ namespace pool_test {
 
 using namespace std::chrono_literals;
 
+#if defined(GOPOOL_TSAN) || defined(GOPOOL_ASAN)
+// Under a sanitizer the runtime's default guarded-stack budget (derived from vm.max_map_count)
+// leaves the sanitizer's own allocator too few map entries once ten thousand workers have run;
+// keep most worker stacks in slabs. Runs before main, so before the runtime starts.
+inline const bool sanitizer_stack_budget = [] {
+  gopool::RuntimeOptions options;
+  options.guarded_stack_budget = 2048;
+  return !gopool::configure(options);
+}();
+#endif
+
 // ants' constants (ants_test.go).
 inline constexpr int kParam = 100;       // ms a demoPoolFunc task sleeps
 inline constexpr int kAntsSize = 1000;   // pool size of the wait-to-get-worker cases

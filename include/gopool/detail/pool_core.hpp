@@ -93,6 +93,7 @@ class PoolCore {
   // (as ants answers Submit(nil) on a closed pool), else errc::null_task. Counts nothing.
   std::error_code null_task_error() const noexcept;
 
+  // Counters, read without the lock (see PoolBase for their meaning).
   int capacity() const noexcept { return capacity_.load(std::memory_order_relaxed); }
   int running() const noexcept { return running_.load(std::memory_order_relaxed); }
   int busy() const noexcept { return busy_.load(std::memory_order_relaxed); }
