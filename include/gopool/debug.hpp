@@ -1,0 +1,161 @@
+// Seeing inside a running program: the goroutine dump (text and JSON), the dump on SIGQUIT,
+// and the counters of the runtime, the OS and the pools in one call.
+//
+//   gopool::debug::dump(std::cerr);                 // every goroutine, as Go's traceback
+//   gopool::debug::install_signal_dump();           // kill -QUIT <pid> prints it; carries on
+//   auto s = gopool::debug::stats();                // green vs OS context switches, pools...
+//
+// GOPOOL_TRACEBACK=1 in the environment installs the signal dump at start-up in every program
+// that includes this header (or gopool.hpp).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <iosfwd>
+#include <source_location>
+#include <string>
+#include <vector>
+
+#include "gopool/detail/goroutine_info.hpp"
+#include "gopool/detail/parker.hpp"
+#include "gopool/runtime_stats.hpp"
+
+namespace gopool {
+
+namespace detail {
+class PoolBase;
+}  // namespace detail
+
+namespace debug {
+
+// WaitReason: why a goroutine waits (chan receive, select, sleep, mutex, ...); to_string()
+// gives its text.
+using ::gopool::detail::WaitReason;
+
+// GoroutineState: runnable, running or waiting, as in Go's tracebacks.
+using ::gopool::detail::GoroutineState;
+
+// to_string: the text of a wait reason ("chan receive", "select", ...), as the dump shows it.
+using ::gopool::detail::to_string;
+
+// to_string: "runnable", "running" or "waiting"; "unknown" for a value outside the enum. Call
+// it qualified (gopool::debug::to_string): the enum lives in gopool::detail.
+const char* to_string(GoroutineState state) noexcept;
+
+// GoroutineRecord: one goroutine as a dump shows it. A copy: it stays valid after the goroutine
+// has finished.
+struct GoroutineRecord {
+  std::uint64_t id = 0;
+  GoroutineState state = GoroutineState::runnable;
+  WaitReason wait_reason = WaitReason::none;  // WaitReason::none unless waiting
+  std::chrono::nanoseconds waiting{0};        // time spent in the current wait (~1-10 ms steps)
+  std::source_location created_at;            // the go()/async()/post()/submit() that made it
+  std::string label;                          // e.g. the pool it works for; empty if none
+  bool is_caller = false;                     // the goroutine that took this snapshot
+};
+
+// goroutines: every live goroutine now, ordered by id. Takes the runtime's registry lock
+// briefly (goroutine creation and exit take it too; switches do not); never parks. Empty
+// before the runtime has started. Throws std::bad_alloc.
+std::vector<GoroutineRecord> goroutines();
+
+// dump: writes every live goroutine to out, as Go's traceback does: one entry per goroutine
+// with its id, state, wait reason and time waiting, label (pool) and creation site; the calling
+// goroutine (or thread) also gets a symbolized backtrace of its own frames. Function names in
+// the backtrace need the executable's symbols exported (-rdynamic, CMake ENABLE_EXPORTS);
+// otherwise frames show module and offset. Never parks; throws what the stream throws and
+// std::bad_alloc.
+void dump(std::ostream& out);
+
+// dump: writes the given goroutines in dump()'s format, without a backtrace (e.g. the survivors
+// a leak check found). Throws what the stream throws and std::bad_alloc.
+void dump(std::ostream& out, const std::vector<GoroutineRecord>& goroutines);
+
+// dump_string: dump() into a string.
+std::string dump_string();
+
+// dump_json: writes the dump as one JSON object, grouped by container as the JDK's
+// `jcmd Thread.dump_to_file -format=json` groups virtual threads by executor: goroutines that
+// carry a label (pool workers carry their pool's name) under a container of that name, the
+// rest under "runtime". Shape:
+//   {"goroutine_dump": {"process_id": 123, "time_ns": ..., "goroutine_count": 3,
+//     "containers": [{"container": "runtime", "kind": "runtime", "goroutine_count": 2,
+//                     "goroutines": [{"id": 1, "state": "waiting", "wait_reason": "select",
+//                                     "waiting_ns": 4000000, "label": null,
+//                                     "created_at": {"file": "...", "line": 12, "column": 3,
+//                                                    "function": "..."},
+//                                     "backtrace": [...]   (the caller only)}, ...]},
+//                    {"container": "http", "kind": "pool", ...}]}}
+// "kind" is "pool" when the label names a live pool, else "label". Strings are escaped; the
+// output is valid JSON (RFC 8259). Never parks; throws what the stream throws, std::bad_alloc.
+void dump_json(std::ostream& out);
+
+// install_signal_dump: from now on SIGQUIT (kill -QUIT, Ctrl-\) writes the dump and the
+// statistics to stderr and the process carries on (Go would exit). The handler only writes a
+// byte to a pipe; a dedicated thread started here (not a goroutine, so it works when every P
+// is stuck) takes the snapshot and writes it. Replaces any SIGQUIT handler set before. Calling
+// it again does nothing. Thread-safe. Throws std::system_error if the pipe, the thread or the
+// handler cannot be set up (nothing is installed then).
+void install_signal_dump();
+
+// signal_dumps_written: how many dumps the signal handler's thread has finished writing since
+// install_signal_dump() (for tests and tools that want to know a SIGQUIT has been served).
+std::uint64_t signal_dumps_written() noexcept;
+
+// OsStats: what the kernel counts for the whole process (getrusage(RUSAGE_SELF)).
+struct OsStats {
+  std::int64_t voluntary_context_switches = 0;    // ru_nvcsw: a thread blocked (futex, I/O...)
+  std::int64_t involuntary_context_switches = 0;  // ru_nivcsw: a thread was preempted
+  std::int64_t max_rss_bytes = 0;                 // ru_maxrss, peak resident set
+  std::chrono::microseconds user_cpu{0};          // ru_utime
+  std::chrono::microseconds system_cpu{0};        // ru_stime
+};
+
+// PoolCounters: one pool's counters at one moment.
+struct PoolCounters {
+  std::string name;              // the pool's name, or "" if it has none
+  int capacity = 0;              // -1 for an unbounded pool
+  int running = 0;               // live workers, busy or idle
+  int busy = 0;                  // workers running a task now
+  int waiting = 0;               // callers blocked waiting for a worker
+  std::uint64_t submitted = 0;   // tasks accepted so far (finished or in flight)
+  std::uint64_t completed = 0;   // tasks that ran to the end (or threw)
+  std::uint64_t rejected = 0;    // tasks refused (closed, overload, timeout, context)
+  std::uint64_t exceptions = 0;  // posted tasks that threw
+};
+
+// pool_counters: reads one pool's counters now (Pool or PoolWithFunc). Never blocks; never
+// throws but std::bad_alloc (for the name).
+PoolCounters pool_counters(const ::gopool::detail::PoolBase& pool, std::string name = {});
+
+// Stats: everything stats() gathers.
+struct Stats {
+  RuntimeStats runtime;             // goroutines, switches, steals, Ms, stacks, timers
+  OsStats os;                       // the kernel's view: OS context switches, CPU, RSS
+  std::vector<PoolCounters> pools;  // every live pool the pool layer reports, by creation
+};
+
+// stats: the counters of the runtime, the OS and every live pool, now. runtime.context_switches
+// next to os.*_context_switches is seed 003's comparison of green and OS switches. Values are
+// read without stopping anything, so they are approximate while goroutines run. Does not start
+// the runtime. Never parks; throws std::bad_alloc.
+Stats stats();
+
+// write_stats: writes s as readable lines ("goroutines: 12 alive, ...") to out. Throws what the
+// stream throws.
+void write_stats(std::ostream& out, const Stats& s);
+
+}  // namespace debug
+
+namespace detail {
+// install_signal_dump_from_env: debug::install_signal_dump() if GOPOOL_TRACEBACK is set to a
+// value other than "" or "0". Returns whether the dump is installed. Never throws: a failure is
+// reported on stderr.
+bool install_signal_dump_from_env() noexcept;
+
+// Runs the environment check once in every program that includes this header, at static
+// initialization (the runtime may also call it when it starts; the second call does nothing).
+inline const bool debug_traceback_env_checked = install_signal_dump_from_env();
+}  // namespace detail
+
+}  // namespace gopool
