@@ -6,6 +6,7 @@ gopool_add_test(timer_test)
 gopool_add_test(stack_test)
 gopool_add_test(exit_test)
 gopool_add_test(sysmon_test)
+gopool_add_test(netpoll_test)
 gopool_add_test(wait_group_test)
 
 # find_package(gopool) from an installed tree works for a consumer project.

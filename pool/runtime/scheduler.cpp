@@ -25,6 +25,7 @@
 
 #include "runtime/fatal.hpp"
 #include "runtime/futex.hpp"
+#include "runtime/netpoll.hpp"
 #include "runtime/sysmon.hpp"
 
 namespace gopool::detail {
@@ -532,6 +533,8 @@ G* find_runnable(Sched& s, M* m) {
           continue;
         }
       }
+      // Goroutines wait on fds: one idle M waits in epoll until an fd or the next timer.
+      if (netpoll_active() && netpoll_block(earliest_timer(s)) >= 0) continue;
       {
         std::lock_guard lock(s.mu);
         s.midle.push_back(m);
@@ -569,6 +572,7 @@ G* find_runnable(Sched& s, M* m) {
     if (tick % 61 == 0) g = global_get(s, p, false);
     if (g == nullptr) g = runq_get(p);
     if (g == nullptr) g = global_get(s, p, true);
+    if (g == nullptr && netpoll_active() && netpoll_poll() > 0) g = runq_get(p);
     if (g == nullptr) {
       if (!m->spinning) {
         const int busy =
@@ -989,6 +993,7 @@ void timer_arm(Timer* t) {
     std::lock_guard lock(p->timers.lock);
     p->timers.push_locked(t);
   }
+  netpoll_break_for(TimerAccess::when(t));  // an M in epoll_wait must learn the new deadline
   // A sleeping M must learn the new deadline: wake one to look (it sleeps again until then).
   if (foreign || s.npidle.load(std::memory_order_seq_cst) > 0) wakep(s);
 }

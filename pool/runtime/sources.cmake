@@ -10,6 +10,7 @@ list(APPEND GOPOOL_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/runtime_stats.cpp
   ${CMAKE_CURRENT_LIST_DIR}/goroutine_info.cpp
   ${CMAKE_CURRENT_LIST_DIR}/sysmon.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/netpoll.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../sync/wait_group.cpp)
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
   list(APPEND GOPOOL_SOURCES ${CMAKE_CURRENT_LIST_DIR}/switch_x86_64.S)

@@ -5,6 +5,7 @@
 
 #include "gopool/detail/goroutine_info.hpp"
 #include "runtime/futex.hpp"
+#include "runtime/netpoll.hpp"
 #include "runtime/scheduler.hpp"
 #include "runtime/timer_heap.hpp"
 
@@ -26,7 +27,11 @@ std::atomic<bool> g_sysmon_deep{false};  // sleeping longer than the shortest pe
     g_coarse_now.store(nanotime(), std::memory_order_relaxed);
     const bool all_idle =
         s->npidle.load(std::memory_order_relaxed) >= s->nprocs.load(std::memory_order_relaxed);
-    const bool did_something = retake(*s, nanotime());
+    bool did_something = retake(*s, nanotime());
+    // Every M busy for long: poll the network on their behalf, as Go's sysmon does.
+    if (netpoll_active() && netpoll_last_poll_ns() > 10'000'000) {
+      did_something = netpoll_poll() > 0 || did_something;
+    }
     if (did_something) {
       idle_cycles = 0;
       delay = kMinDelayNs;
