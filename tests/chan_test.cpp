@@ -339,7 +339,7 @@ TEST_CASE("timed operations give up, and never lose or duplicate a value") {
     });
     g.spawn([ch, &got] {
       while (got.size() < kValues) {
-        if (auto v = ch.recv_for(std::chrono::microseconds(got.size() % 5))) {
+        if (auto v = ch.recv_for(std::chrono::microseconds(1 + got.size() % 5))) {
           got.push_back(*v);
         }
       }
@@ -358,7 +358,7 @@ TEST_CASE("timed operations give up, and never lose or duplicate a value") {
     Group g(goroutines);
     g.spawn([ch] {
       for (int i = 0; i < kValues;) {
-        if (ch.send_for(i, std::chrono::microseconds(i % 5))) {
+        if (ch.send_for(i, std::chrono::microseconds(1 + i % 5))) {
           ++i;
         }
       }

@@ -260,7 +260,7 @@ TEST_CASE("selects race on shared channels: every value is received exactly once
       bool sent = false;
       while (!sent) {
         gopool::select(gopool::on_send(b, i, [&] { sent = true; }),
-                       gopool::on_timeout(std::chrono::microseconds(i % 3)));
+                       gopool::on_timeout(std::chrono::microseconds(1 + i % 3)));
       }
     }
     producers.done();

@@ -2,3 +2,5 @@
 gopool_add_test(future_test)
 gopool_add_test(chan_test)
 gopool_add_test(select_test)
+gopool_add_test(mutex_test)
+gopool_add_test(semaphore_test)

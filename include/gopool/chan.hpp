@@ -39,7 +39,8 @@ namespace detail {
 // that select is skipped. Like Go's selectDone.
 struct SelectGate {
   std::atomic<std::uint32_t> claimed{0};
-  std::uint32_t fired = 0;  // index of the case that completed; written by the claimer
+  std::uint32_t fired = 0;        // index of the case that completed; written by the claimer
+  std::atomic<bool> done{false};  // set by the claimer once the case's transfer is complete
 };
 
 // ChanWaiter: a goroutine or thread blocked on one channel operation (Go's sudog). Lives on
@@ -55,6 +56,9 @@ struct ChanWaiter {
   bool ok = false;          // set by the completer: true = value moved, false = channel closed
   bool queued = false;      // linked in a WaitQueue
   bool sender = false;      // queued as a sender (else as a receiver)
+  // Set (after ok) by the completer of a single operation just before it unparks; the waiter
+  // parks until it sees it, so a spurious wake-up can never end a wait early.
+  std::atomic<bool> done{false};
 };
 
 // WaitQueue: FIFO of waiters on one side of a channel. Guarded by the channel's lock.
@@ -133,13 +137,32 @@ inline void complete_waiter(ChanWaiter* w, bool ok) noexcept {
   }
 }
 
-// Wakes a list of completed waiters linked through `next`. Reads each link before waking,
-// since a woken waiter's node may vanish at once.
+// Publishes a completed waiter (its done flag, or its select's) and unparks it. w must not be
+// touched afterwards: the waiter may return at once and its node vanish.
+inline void wake_waiter(ChanWaiter* w) noexcept {
+  Parker* parker = w->parker;
+  if (w->gate != nullptr) {
+    w->gate->done.store(true, std::memory_order_release);
+  } else {
+    w->done.store(true, std::memory_order_release);
+  }
+  unpark(parker);
+}
+
+// Wakes a list of completed waiters linked through `next` (each link read before its waiter
+// is woken).
 inline void wake_all(ChanWaiter* list) noexcept {
   while (list != nullptr) {
     ChanWaiter* next = list->next;
-    unpark(list->parker);
+    wake_waiter(list);
     list = next;
+  }
+}
+
+// Parks until a completer marks w done.
+inline void park_until_done(ChanWaiter& w, WaitReason reason) noexcept {
+  while (!w.done.load(std::memory_order_acquire)) {
+    park(w.parker, reason);
   }
 }
 
@@ -402,7 +425,7 @@ class Chan {
       case detail::SendStatus::sent:
         s->unlock();
         if (wake != nullptr) {
-          detail::unpark(wake->parker);
+          detail::wake_waiter(wake);
         }
         return;
       case detail::SendStatus::closed:
@@ -416,7 +439,7 @@ class Chan {
     me.slot = std::addressof(v);
     s->enqueue_send_locked(&me);
     s->unlock();
-    detail::park(me.parker, detail::WaitReason::chan_send);
+    detail::park_until_done(me, detail::WaitReason::chan_send);
     if (!me.ok) {
       throw_closed();
     }
@@ -433,7 +456,7 @@ class Chan {
     if (s->recv_locked(out, wake)) {
       s->unlock();
       if (wake != nullptr) {
-        detail::unpark(wake->parker);
+        detail::wake_waiter(wake);
       }
       return out;
     }
@@ -442,7 +465,7 @@ class Chan {
     me.slot = std::addressof(out);
     s->enqueue_recv_locked(&me);
     s->unlock();
-    detail::park(me.parker, detail::WaitReason::chan_recv);
+    detail::park_until_done(me, detail::WaitReason::chan_recv);
     return out;
   }
 
@@ -465,7 +488,7 @@ class Chan {
       throw_closed();
     }
     if (wake != nullptr) {
-      detail::unpark(wake->parker);
+      detail::wake_waiter(wake);
     }
     return st == detail::SendStatus::sent;
   }
@@ -482,7 +505,7 @@ class Chan {
     state_->recv_locked(out, wake);
     state_->unlock();
     if (wake != nullptr) {
-      detail::unpark(wake->parker);
+      detail::wake_waiter(wake);
     }
     return out;
   }
@@ -501,15 +524,16 @@ class Chan {
   bool send_until(T&& v, Clock::time_point deadline) const {
     detail::ChanState<T>* s = checked("send on nil channel");
     detail::ChanWaiter* wake = nullptr;
+    const bool can_wait = deadline > Clock::now();  // read outside the lock: keep it short
     s->lock();
     const detail::SendStatus st = s->send_locked(v, wake);
-    if (st != detail::SendStatus::blocked || deadline <= Clock::now()) {
+    if (st != detail::SendStatus::blocked || !can_wait) {
       s->unlock();
       if (st == detail::SendStatus::closed) {
         throw_closed();
       }
       if (wake != nullptr) {
-        detail::unpark(wake->parker);
+        detail::wake_waiter(wake);
       }
       return st == detail::SendStatus::sent;
     }
@@ -539,11 +563,12 @@ class Chan {
     detail::ChanState<T>* s = checked("receive from nil channel");
     std::optional<T> out;
     detail::ChanWaiter* wake = nullptr;
+    const bool can_wait = deadline > Clock::now();  // read outside the lock: keep it short
     s->lock();
-    if (s->recv_locked(out, wake) || deadline <= Clock::now()) {
+    if (s->recv_locked(out, wake) || !can_wait) {
       s->unlock();
       if (wake != nullptr) {
-        detail::unpark(wake->parker);
+        detail::wake_waiter(wake);
       }
       return out;
     }
@@ -632,17 +657,19 @@ class Chan {
   // waits for that completer's wake-up. True if completed (value moved or closed).
   static bool wait_until(detail::ChanState<T>* s, detail::ChanWaiter& me,
                          Clock::time_point deadline, detail::WaitReason reason) noexcept {
-    if (detail::park_until(me.parker, deadline, reason)) {
-      return true;
+    while (!me.done.load(std::memory_order_acquire)) {
+      if (!detail::park_until(me.parker, deadline, reason)) {
+        s->lock();
+        const bool still_queued = me.queued;
+        s->dequeue_locked(&me);
+        s->unlock();
+        if (still_queued) {
+          return false;
+        }
+        detail::park_until_done(me, reason);  // a completer took it: its wake-up is on the way
+        return true;
+      }
     }
-    s->lock();
-    const bool still_queued = me.queued;
-    s->dequeue_locked(&me);
-    s->unlock();
-    if (still_queued) {
-      return false;
-    }
-    detail::park(me.parker, reason);
     return true;
   }
 

@@ -74,16 +74,20 @@ class FutureCore {
                                         std::memory_order_acq_rel, std::memory_order_acquire)) {
       return true;
     }
-    if (park_until(self, deadline, WaitReason::future) && ready()) {
-      return true;
+    while (!ready()) {
+      if (park_until(self, deadline, WaitReason::future)) {
+        continue;  // notified (or a spurious wake-up: then ready() is still false)
+      }
+      // Timed out: withdraw; if the setter already took our Parker, its unpark is on the way.
+      expected = reinterpret_cast<std::uintptr_t>(self);
+      if (state_.compare_exchange_strong(expected, kPending, std::memory_order_acq_rel,
+                                         std::memory_order_acquire)) {
+        return false;
+      }
+      do {
+        park(self, WaitReason::future);
+      } while (!ready());
     }
-    // Timed out: withdraw; if the setter already took our Parker, its unpark is on the way.
-    expected = reinterpret_cast<std::uintptr_t>(self);
-    if (state_.compare_exchange_strong(expected, kPending, std::memory_order_acq_rel,
-                                       std::memory_order_acquire)) {
-      return false;
-    }
-    park(self, WaitReason::future);
     return true;
   }
 

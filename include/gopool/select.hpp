@@ -245,7 +245,7 @@ std::size_t run_select(std::tuple<Cases&...> cases, std::index_sequence<Is...> s
     if (done) {
       unlock_all(locks.data(), k);
       if (wake != nullptr) {
-        unpark(wake->parker);
+        wake_waiter(wake);
       }
       return finish(order[j]);
     }
@@ -278,20 +278,26 @@ std::size_t run_select(std::tuple<Cases&...> cases, std::index_sequence<Is...> s
   }
   unlock_all(locks.data(), k);
 
+  // Park until a completer marks the gate done (a spurious wake-up just parks again).
   bool timed_out = false;
-  if constexpr (timeout < n) {
-    if (!park_until(self, deadline, WaitReason::select)) {
-      std::uint32_t expected = 0;
-      if (gate.claimed.compare_exchange_strong(expected, 1, std::memory_order_acq_rel,
-                                               std::memory_order_acquire)) {
-        timed_out = true;
-      } else {
-        park(self, WaitReason::select);  // a completer won; its wake-up is on the way
+  while (!gate.done.load(std::memory_order_acquire)) {
+    if constexpr (timeout < n) {
+      if (!park_until(self, deadline, WaitReason::select)) {
+        std::uint32_t expected = 0;
+        if (gate.claimed.compare_exchange_strong(expected, 1, std::memory_order_acq_rel,
+                                                 std::memory_order_acquire)) {
+          timed_out = true;
+          break;
+        }
+        // A completer won the gate; its wake-up is on the way.
+        while (!gate.done.load(std::memory_order_acquire)) {
+          park(self, WaitReason::select);
+        }
       }
+    } else {
+      // With no channel at all (only nil channels) this never ends, as Go's `select {}`.
+      park(self, WaitReason::select);
     }
-  } else {
-    // With no channel at all (only nil channels), this never returns, as Go's `select {}`.
-    park(self, WaitReason::select);
   }
 
   // Pass 3: withdraw the waiters that did not fire.

@@ -1,0 +1,84 @@
+// Semaphore: a counting (weighted) semaphore whose waiters park (goroutines) or wait on a futex
+// (threads), like golang.org/x/sync/semaphore.Weighted without its upper bound.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+#include "gopool/detail/parker.hpp"
+#include "gopool/detail/spin_lock.hpp"
+#include "gopool/runtime.hpp"
+
+namespace gopool {
+
+// Semaphore: a count of permits. acquire(n) takes n permits, waiting until they are there;
+// release(n) gives n back. Waiters are served FIFO: a waiter asking for many permits is not
+// overtaken by later small requests (so it cannot starve), as in Go's semaphore.Weighted.
+// Usable from goroutines and foreign threads. Destroying a Semaphore with waiters is undefined
+// behaviour.
+class Semaphore {
+ public:
+  // Semaphore: starts with `permits` permits. Throws std::invalid_argument if negative.
+  explicit Semaphore(std::int64_t permits = 0);
+  Semaphore(const Semaphore&) = delete;
+  Semaphore& operator=(const Semaphore&) = delete;
+
+  // acquire: takes n permits, blocking until they are available and every earlier waiter is
+  // served (a goroutine parks, a thread waits). n == 0 returns at once. Throws
+  // std::invalid_argument for n < 0.
+  void acquire(std::int64_t n = 1);
+
+  // try_acquire: takes n permits only if available now and nobody waits; never blocks. Throws
+  // std::invalid_argument for n < 0.
+  bool try_acquire(std::int64_t n = 1);
+
+  // acquire_for / acquire_until: as acquire, but give up when the timeout expires; true if the
+  // permits were taken (on false none are). A timeout <= 0 behaves as try_acquire. Throws
+  // std::invalid_argument for n < 0.
+  template <class Rep, class Period>
+  bool acquire_for(std::chrono::duration<Rep, Period> d, std::int64_t n = 1) {
+    if (d <= d.zero()) {
+      return try_acquire(n);
+    }
+    return acquire_until(Clock::now() + std::chrono::ceil<Clock::duration>(d), n);
+  }
+  bool acquire_until(Clock::time_point deadline, std::int64_t n = 1);
+
+  // release: returns n permits and wakes the waiters they now satisfy, in order. Never
+  // blocks. Throws std::invalid_argument for n < 0, std::overflow_error if the count would
+  // overflow (nothing changes then).
+  void release(std::int64_t n = 1);
+
+  // available: permits not currently taken (a snapshot, for diagnostics).
+  std::int64_t available() const noexcept;
+
+  // waiters: how many goroutines and threads are queued (a snapshot, for diagnostics and tests).
+  std::size_t waiters() const noexcept;
+
+ private:
+  struct Waiter {
+    detail::Parker* parker;
+    std::int64_t n;
+    Waiter* prev = nullptr;
+    Waiter* next = nullptr;
+    bool queued = false;
+    std::atomic<bool> granted{false};  // set once its permits are taken on its behalf
+  };
+
+  // Under mu_: takes n permits if nobody queues ahead and enough are there.
+  bool take_locked(std::int64_t n) noexcept;
+  void push_locked(Waiter* w) noexcept;
+  void remove_locked(Waiter* w) noexcept;
+  // Under mu_: pops the head waiters that the count now satisfies; returns them linked by next.
+  Waiter* grant_locked() noexcept;
+  static void wake(Waiter* list) noexcept;
+
+  mutable detail::SpinLock mu_;
+  std::int64_t count_;
+  Waiter* head_ = nullptr;
+  Waiter* tail_ = nullptr;
+};
+
+}  // namespace gopool

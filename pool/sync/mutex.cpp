@@ -1,0 +1,149 @@
+#include "gopool/mutex.hpp"
+
+#include "runtime/fatal.hpp"
+
+namespace gopool {
+namespace {
+
+constexpr int kSpins = 16;  // brief optimistic spin before queueing
+
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+}  // namespace
+
+bool Mutex::acquire_or_enqueue_locked(Waiter* w) noexcept {
+  std::uint32_t s = state_.load(std::memory_order_relaxed);
+  for (;;) {
+    if ((s & kLocked) == 0) {
+      // Free (so no queue either): take it.
+      if (state_.compare_exchange_weak(s, s | kLocked, std::memory_order_acquire,
+                                       std::memory_order_relaxed)) {
+        return true;
+      }
+      continue;
+    }
+    if (state_.compare_exchange_weak(s, s | kWaiters, std::memory_order_relaxed,
+                                     std::memory_order_relaxed)) {
+      break;
+    }
+  }
+  w->prev = tail_;
+  w->next = nullptr;
+  if (tail_ != nullptr) {
+    tail_->next = w;
+  } else {
+    head_ = w;
+  }
+  tail_ = w;
+  w->queued = true;
+  return false;
+}
+
+void Mutex::remove_locked(Waiter* w) noexcept {
+  if (w->prev != nullptr) {
+    w->prev->next = w->next;
+  } else {
+    head_ = w->next;
+  }
+  if (w->next != nullptr) {
+    w->next->prev = w->prev;
+  } else {
+    tail_ = w->prev;
+  }
+  w->queued = false;
+}
+
+void Mutex::lock_slow() noexcept {
+  for (int i = 0; i < kSpins; ++i) {
+    if (state_.load(std::memory_order_relaxed) == 0 && try_lock()) {
+      return;
+    }
+    cpu_relax();
+  }
+  Waiter me{detail::current_parker()};
+  mu_.lock();
+  const bool taken = acquire_or_enqueue_locked(&me);
+  mu_.unlock();
+  if (taken) {
+    return;
+  }
+  // unlock() hands the mutex over (sets granted) before waking us.
+  while (!me.granted.load(std::memory_order_acquire)) {
+    detail::park(me.parker, detail::WaitReason::mutex);
+  }
+}
+
+bool Mutex::try_lock_until(Clock::time_point deadline) noexcept {
+  if (try_lock()) {
+    return true;
+  }
+  if (deadline <= Clock::now()) {
+    return false;
+  }
+  Waiter me{detail::current_parker()};
+  mu_.lock();
+  const bool taken = acquire_or_enqueue_locked(&me);
+  mu_.unlock();
+  if (taken) {
+    return true;
+  }
+  while (!me.granted.load(std::memory_order_acquire)) {
+    if (detail::park_until(me.parker, deadline, detail::WaitReason::mutex)) {
+      continue;
+    }
+    mu_.lock();
+    if (me.queued) {
+      remove_locked(&me);
+      if (head_ == nullptr) {
+        state_.fetch_and(~kWaiters, std::memory_order_relaxed);
+      }
+      mu_.unlock();
+      return false;
+    }
+    mu_.unlock();
+    // unlock() already handed us the mutex; its wake-up is on the way.
+    while (!me.granted.load(std::memory_order_acquire)) {
+      detail::park(me.parker, detail::WaitReason::mutex);
+    }
+  }
+  return true;
+}
+
+void Mutex::unlock_slow() noexcept {
+  if ((state_.load(std::memory_order_relaxed) & kLocked) == 0) {
+    detail::fatal("sync: unlock of unlocked mutex");
+  }
+  mu_.lock();
+  Waiter* w = head_;
+  if (w == nullptr) {
+    // The last waiter timed out meanwhile: plain release.
+    state_.store(0, std::memory_order_release);
+    mu_.unlock();
+    return;
+  }
+  remove_locked(w);
+  // Hand over: the mutex stays locked, now owned by w.
+  state_.store(head_ != nullptr ? (kLocked | kWaiters) : kLocked, std::memory_order_release);
+  detail::Parker* parker = w->parker;
+  w->granted.store(true, std::memory_order_release);  // w may return from here on
+  mu_.unlock();
+  detail::unpark(parker);
+}
+
+std::size_t Mutex::waiters() const noexcept {
+  mu_.lock();
+  std::size_t n = 0;
+  for (const Waiter* w = head_; w != nullptr; w = w->next) {
+    ++n;
+  }
+  mu_.unlock();
+  return n;
+}
+
+}  // namespace gopool

@@ -1,0 +1,181 @@
+#include "gopool/semaphore.hpp"
+
+#include <limits>
+#include <mutex>
+#include <stdexcept>
+
+namespace gopool {
+namespace {
+
+void check_count(std::int64_t n, const char* what) {
+  if (n < 0) {
+    throw std::invalid_argument(what);
+  }
+}
+
+}  // namespace
+
+Semaphore::Semaphore(std::int64_t permits) : count_(permits) {
+  check_count(permits, "gopool: Semaphore with a negative count");
+}
+
+bool Semaphore::take_locked(std::int64_t n) noexcept {
+  if (head_ == nullptr && count_ >= n) {
+    count_ -= n;
+    return true;
+  }
+  return false;
+}
+
+void Semaphore::push_locked(Waiter* w) noexcept {
+  w->prev = tail_;
+  w->next = nullptr;
+  if (tail_ != nullptr) {
+    tail_->next = w;
+  } else {
+    head_ = w;
+  }
+  tail_ = w;
+  w->queued = true;
+}
+
+void Semaphore::remove_locked(Waiter* w) noexcept {
+  if (w->prev != nullptr) {
+    w->prev->next = w->next;
+  } else {
+    head_ = w->next;
+  }
+  if (w->next != nullptr) {
+    w->next->prev = w->prev;
+  } else {
+    tail_ = w->prev;
+  }
+  w->queued = false;
+}
+
+Semaphore::Waiter* Semaphore::grant_locked() noexcept {
+  Waiter* list = nullptr;
+  Waiter** tail = &list;
+  while (head_ != nullptr && head_->n <= count_) {
+    Waiter* w = head_;
+    count_ -= w->n;
+    remove_locked(w);
+    w->next = nullptr;
+    *tail = w;
+    tail = &w->next;
+  }
+  return list;
+}
+
+void Semaphore::wake(Waiter* list) noexcept {
+  while (list != nullptr) {
+    Waiter* next = list->next;  // read first: the woken waiter's node dies with its wait
+    detail::Parker* parker = list->parker;
+    list->granted.store(true, std::memory_order_release);
+    detail::unpark(parker);
+    list = next;
+  }
+}
+
+void Semaphore::acquire(std::int64_t n) {
+  check_count(n, "gopool: Semaphore::acquire of a negative count");
+  if (n == 0) {
+    return;
+  }
+  Waiter me{detail::current_parker(), n};
+  {
+    std::lock_guard lock(mu_);
+    if (take_locked(n)) {
+      return;
+    }
+    push_locked(&me);
+  }
+  // release() takes our permits for us before waking us.
+  while (!me.granted.load(std::memory_order_acquire)) {
+    detail::park(me.parker, detail::WaitReason::semaphore);
+  }
+}
+
+bool Semaphore::try_acquire(std::int64_t n) {
+  check_count(n, "gopool: Semaphore::try_acquire of a negative count");
+  if (n == 0) {
+    return true;
+  }
+  std::lock_guard lock(mu_);
+  return take_locked(n);
+}
+
+bool Semaphore::acquire_until(Clock::time_point deadline, std::int64_t n) {
+  check_count(n, "gopool: Semaphore::acquire_until of a negative count");
+  if (n == 0) {
+    return true;
+  }
+  Waiter me{detail::current_parker(), n};
+  {
+    std::lock_guard lock(mu_);
+    if (take_locked(n)) {
+      return true;
+    }
+    if (deadline <= Clock::now()) {
+      return false;
+    }
+    push_locked(&me);
+  }
+  while (!me.granted.load(std::memory_order_acquire)) {
+    if (!detail::park_until(me.parker, deadline, detail::WaitReason::semaphore)) {
+      break;
+    }
+  }
+  if (me.granted.load(std::memory_order_acquire)) {
+    return true;
+  }
+  Waiter* granted = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    if (!me.queued) {
+      granted = &me;  // a release() granted our permits just now
+    } else {
+      remove_locked(&me);
+      // Leaving the head may unblock smaller requests that queued behind us.
+      granted = grant_locked();
+    }
+  }
+  if (granted == &me) {
+    while (!me.granted.load(std::memory_order_acquire)) {  // that release's wake-up is coming
+      detail::park(me.parker, detail::WaitReason::semaphore);
+    }
+    return true;
+  }
+  wake(granted);
+  return false;
+}
+
+void Semaphore::release(std::int64_t n) {
+  check_count(n, "gopool: Semaphore::release of a negative count");
+  Waiter* granted = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    if (count_ > std::numeric_limits<std::int64_t>::max() - n) {
+      throw std::overflow_error("gopool: Semaphore::release overflows the count");
+    }
+    count_ += n;
+    granted = grant_locked();
+  }
+  wake(granted);
+}
+
+std::int64_t Semaphore::available() const noexcept {
+  std::lock_guard lock(mu_);
+  return count_;
+}
+
+std::size_t Semaphore::waiters() const noexcept {
+  std::lock_guard lock(mu_);
+  std::size_t n = 0;
+  for (const Waiter* w = head_; w != nullptr; w = w->next) {
+    ++n;
+  }
+  return n;
+}
+
+}  // namespace gopool
