@@ -138,3 +138,36 @@ BENCHMARK(BM_ParkedMemory)
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace
+
+namespace {
+
+// While one goroutine sits in blocking(sleep 50 ms) on procs = 1, how much do the others get
+// done? Reported as yields per second by the others during the blocking call.
+void BM_BlockingHandoff(benchmark::State& state) {
+  const int old = gopool::set_procs(1);
+  for (auto _ : state) {
+    std::atomic<bool> blocked_done{false};
+    std::atomic<std::int64_t> yields{0};
+    gopool::WaitGroup wg;
+    wg.add(2);
+    gopool::go([&] {
+      gopool::blocking([] { std::this_thread::sleep_for(std::chrono::milliseconds(50)); });
+      blocked_done = true;
+      wg.done();
+    });
+    gopool::go([&] {
+      while (!blocked_done.load(std::memory_order_relaxed)) {
+        gopool::yield();
+        yields.fetch_add(1, std::memory_order_relaxed);
+      }
+      wg.done();
+    });
+    wg.wait();
+    state.counters["other_yields_per_s"] = benchmark::Counter(
+        static_cast<double>(yields.load()), benchmark::Counter::kIsIterationInvariantRate);
+  }
+  gopool::set_procs(old);
+}
+BENCHMARK(BM_BlockingHandoff)->Iterations(5)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+}  // namespace
