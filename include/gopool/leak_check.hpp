@@ -32,11 +32,11 @@ struct LeakCheckOptions {
   std::vector<debug::WaitReason> ignore_wait_reasons = {debug::WaitReason::pool_idle};
 
   // Goroutines carrying one of these labels (e.g. a pool's name) are not leaks.
-  std::vector<std::string> ignore_labels;
+  std::vector<std::string> ignore_labels{};
 
   // Goroutines whose creation site's function name or file name contains one of these strings
   // are not leaks (goleak's IgnoreTopFunction, by where they were made).
-  std::vector<std::string> ignore_created_in;
+  std::vector<std::string> ignore_created_in{};
 };
 
 // LeakError: thrown by LeakCheck when goroutines created in its scope outlived it. what() is a

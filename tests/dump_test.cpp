@@ -1,0 +1,428 @@
+// The goroutine dump: each kind of wait is named, creation sites and labels are shown, the
+// caller gets its backtrace, the JSON form parses and groups by label, and SIGQUIT dumps while
+// the process carries on.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <future>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gopool/chan.hpp>
+#include <gopool/debug.hpp>
+#include <gopool/future.hpp>
+#include <gopool/mutex.hpp>
+#include <gopool/pool.hpp>
+#include <gopool/runtime.hpp>
+#include <gopool/select.hpp>
+#include <gopool/semaphore.hpp>
+#include <gopool/wait_group.hpp>
+
+#include "support/death.hpp"
+#include "support/mini_json.hpp"
+#include "support/wait_until.hpp"
+
+namespace {
+
+using gopool::debug::GoroutineRecord;
+using gopool::debug::GoroutineState;
+using gopool::debug::WaitReason;
+using gopool::test::Json;
+
+std::optional<GoroutineRecord> find_goroutine(std::uint64_t id) {
+  for (const GoroutineRecord& g : gopool::debug::goroutines()) {
+    if (g.id == id) return g;
+  }
+  return std::nullopt;
+}
+
+// Waits until goroutine `id` (once known) is parked for `reason`.
+bool waits_for(const std::atomic<std::uint64_t>& id, WaitReason reason) {
+  return gopool::test::wait_until([&] {
+    const std::uint64_t g = id.load();
+    if (g == 0) return false;
+    const auto r = find_goroutine(g);
+    return r && r->state == GoroutineState::waiting && r->wait_reason == reason;
+  });
+}
+
+std::string entry_head(std::uint64_t id, WaitReason reason) {
+  return "goroutine " + std::to_string(id) + " [" + to_string(reason) + ", ";
+}
+
+// All goroutines of the parsed dump, with the container each is in.
+std::vector<std::pair<std::string, const Json*>> json_goroutines(const Json& doc) {
+  std::vector<std::pair<std::string, const Json*>> out;
+  for (const Json& c : doc.at("goroutine_dump").at("containers").array) {
+    for (const Json& g : c.at("goroutines").array)
+      out.emplace_back(c.at("container").string, &g);
+  }
+  return out;
+}
+
+const Json* json_goroutine(const Json& doc, std::uint64_t id, std::string* container = nullptr) {
+  for (const auto& [name, g] : json_goroutines(doc)) {
+    if (g->at("id").number == static_cast<double>(id)) {
+      if (container != nullptr) *container = name;
+      return g;
+    }
+  }
+  return nullptr;
+}
+
+Json dump_json_parsed() {
+  std::ostringstream out;
+  gopool::debug::dump_json(out);
+  return gopool::test::parse_json(out.str());
+}
+
+}  // namespace
+
+TEST_CASE("the dump names the wait reason of every kind of wait") {
+  struct Case {
+    WaitReason reason;
+    std::atomic<std::uint64_t> id{0};
+  };
+  Case chan_recv{WaitReason::chan_recv}, chan_send{WaitReason::chan_send},
+      select{WaitReason::select}, sleep{WaitReason::sleep}, mutex{WaitReason::mutex},
+      semaphore{WaitReason::semaphore}, wait_group{WaitReason::wait_group},
+      future{WaitReason::future}, pool_idle{WaitReason::pool_idle},
+      pool_submit{WaitReason::pool_submit}, blocking{WaitReason::blocking};
+
+  gopool::WaitGroup all;
+  gopool::Chan<int> never_sent;      // chan receive
+  gopool::Chan<int> never_received;  // chan send
+  gopool::Chan<int> select_a, select_b;
+  std::atomic<bool> stop_sleeping{false};
+  gopool::Mutex held;
+  held.lock();
+  gopool::Semaphore no_permits(0);
+  gopool::WaitGroup gate;
+  gate.add(1);
+  gopool::Promise<int> promise;
+  gopool::Future<int> pending = promise.get_future();
+  gopool::Pool idle_pool(1);
+  gopool::Pool full_pool(1);
+  gopool::Chan<int> pool_gate;
+  std::promise<void> os_gate;  // a wait the runtime does not know: the thread blocks
+  std::future<void> os_wait = os_gate.get_future();
+
+  auto start = [&](Case& c, auto body) {
+    all.add(1);
+    gopool::go([&c, &all, body]() mutable {
+      c.id = gopool::this_goroutine::id();
+      body();
+      all.done();
+    });
+  };
+  start(chan_recv, [&] { (void)never_sent.recv(); });
+  start(chan_send, [&] {
+    try {
+      never_received.send(1);
+    } catch (const gopool::ChanClosed&) {
+    }
+  });
+  start(select, [&] { gopool::select(gopool::on_recv(select_a), gopool::on_recv(select_b)); });
+  start(sleep, [&] {
+    while (!stop_sleeping)
+      gopool::sleep_for(std::chrono::milliseconds(5));
+  });
+  start(mutex, [&] {
+    held.lock();
+    held.unlock();
+  });
+  start(semaphore, [&] { no_permits.acquire(); });
+  start(wait_group, [&] { gate.wait(); });
+  start(future, [&] { (void)pending.get(); });
+  start(blocking, [&] { gopool::blocking([&] { os_wait.wait(); }); });
+  // A pool worker that ran a task and went idle.
+  REQUIRE_FALSE(idle_pool.post([&] { pool_idle.id = gopool::this_goroutine::id(); }));
+  // A full pool: its one worker is busy, so the next caller waits for it.
+  REQUIRE_FALSE(full_pool.post([&] { (void)pool_gate.recv(); }));
+  start(pool_submit, [&] { REQUIRE_FALSE(full_pool.post([] {})); });
+
+  for (Case* c : {&chan_recv, &chan_send, &select, &sleep, &mutex, &semaphore, &wait_group, &future,
+                  &pool_idle, &pool_submit, &blocking}) {
+    INFO(std::string(to_string(c->reason)));
+    REQUIRE(waits_for(c->id, c->reason));
+  }
+
+  const std::string text = gopool::debug::dump_string();
+  const Json doc = dump_json_parsed();
+  for (Case* c : {&chan_recv, &chan_send, &select, &sleep, &mutex, &semaphore, &wait_group, &future,
+                  &pool_idle, &pool_submit, &blocking}) {
+    INFO(std::string(to_string(c->reason)));
+    // The sleeper wakes every 5 ms: it may be caught between two sleeps.
+    if (c == &sleep && text.find(entry_head(c->id, c->reason)) == std::string::npos) continue;
+    CHECK(text.find(entry_head(c->id, c->reason)) != std::string::npos);
+    const Json* g = json_goroutine(doc, c->id);
+    REQUIRE(g != nullptr);
+    if (c == &sleep && g->at("state").string != "waiting") continue;
+    CHECK(g->at("state").string == "waiting");
+    CHECK(g->at("wait_reason").string == to_string(c->reason));
+  }
+
+  never_sent.close();
+  never_received.close();
+  select_a.close();
+  stop_sleeping = true;
+  held.unlock();
+  no_permits.release();
+  gate.done();
+  promise.set_value(1);
+  pool_gate.close();
+  os_gate.set_value();
+  all.wait();
+}
+
+TEST_CASE("each entry shows where the goroutine was created") {
+  gopool::Chan<int> block;
+  std::atomic<std::uint64_t> id{0};
+  gopool::WaitGroup done;
+  done.add(1);
+  const unsigned line = __LINE__ + 1;
+  gopool::go([&] {
+    id = gopool::this_goroutine::id();
+    (void)block.recv();
+    done.done();
+  });
+  REQUIRE(waits_for(id, WaitReason::chan_recv));
+
+  const auto r = find_goroutine(id);
+  REQUIRE(r);
+  CHECK(r->created_at.line() == line);
+  CHECK(std::string(r->created_at.file_name()).find("dump_test.cpp") != std::string::npos);
+  CHECK(r->waiting >= std::chrono::nanoseconds::zero());
+
+  const std::string text = gopool::debug::dump_string();
+  const std::string site = "dump_test.cpp:" + std::to_string(line) + ":";
+  CHECK(text.find(site) != std::string::npos);
+  CHECK(text.find("created by") != std::string::npos);
+
+  const Json doc = dump_json_parsed();
+  const Json* g = json_goroutine(doc, id);
+  REQUIRE(g != nullptr);
+  CHECK(g->at("created_at").at("line").number == line);
+  CHECK(g->at("created_at").at("file").string.find("dump_test.cpp") != std::string::npos);
+  CHECK(g->at("created_at").at("function").is(Json::Kind::string));
+
+  block.close();
+  done.wait();
+}
+
+TEST_CASE("the calling goroutine's entry carries its backtrace") {
+  std::string text;
+  Json doc;
+  std::uint64_t self = 0;
+  gopool::WaitGroup done;
+  done.add(1);
+  gopool::go([&] {
+    self = gopool::this_goroutine::id();
+    text = gopool::debug::dump_string();
+    std::ostringstream json;
+    gopool::debug::dump_json(json);
+    doc = gopool::test::parse_json(json.str());
+    done.done();
+  });
+  done.wait();
+
+  const std::string head =
+      "goroutine " + std::to_string(self) + " [running] (calling goroutine):\n#0  ";
+  const auto at = text.find(head);
+  REQUIRE(at != std::string::npos);
+  // Frame 0 is the dump function itself (the test exports its symbols).
+  CHECK(text.substr(at + head.size()).rfind("gopool::debug::dump_string", 0) == 0);
+
+  const Json* g = json_goroutine(doc, self);
+  REQUIRE(g != nullptr);
+  CHECK(g->at("state").string == "running");
+  CHECK(g->at("wait_reason").is(Json::Kind::null));
+  REQUIRE(g->has("backtrace"));
+  REQUIRE_FALSE(g->at("backtrace").array.empty());
+  CHECK(g->at("backtrace").array[0].string.find("gopool::debug::dump_json") == 0);
+  CHECK_FALSE(doc.at("goroutine_dump").has("calling_thread"));
+}
+
+TEST_CASE("a dump from a thread outside the runtime shows the thread's frames") {
+  gopool::go([] {});  // the runtime runs
+  const std::string text = gopool::debug::dump_string();
+  CHECK(text.find("calling thread (not a goroutine):\n#0  gopool::debug::dump_string") !=
+        std::string::npos);
+  CHECK(text.find("(calling goroutine)") == std::string::npos);
+  const Json doc = dump_json_parsed();
+  REQUIRE(doc.at("goroutine_dump").has("calling_thread"));
+  CHECK_FALSE(doc.at("goroutine_dump").at("calling_thread").at("backtrace").array.empty());
+}
+
+TEST_CASE("labelled goroutines are shown with their label and grouped under it in JSON") {
+  gopool::Chan<int> block;
+  std::atomic<std::uint64_t> labelled{0}, plain{0};
+  gopool::WaitGroup done;
+  done.add(2);
+  gopool::go([&] {
+    gopool::detail::set_goroutine_label("ingest \"pool\"");  // escaped in JSON
+    labelled = gopool::this_goroutine::id();
+    (void)block.recv();
+    done.done();
+  });
+  gopool::go([&] {
+    plain = gopool::this_goroutine::id();
+    (void)block.recv();
+    done.done();
+  });
+  REQUIRE(waits_for(labelled, WaitReason::chan_recv));
+  REQUIRE(waits_for(plain, WaitReason::chan_recv));
+
+  const auto r = find_goroutine(labelled);
+  REQUIRE(r);
+  CHECK(r->label == "ingest \"pool\"");
+  const std::string text = gopool::debug::dump_string();
+  CHECK(text.find("goroutine " + std::to_string(labelled) + " [chan receive, ") !=
+        std::string::npos);
+  CHECK(text.find("] in \"ingest \"pool\"\":") != std::string::npos);
+
+  const Json doc = dump_json_parsed();
+  std::string container;
+  const Json* g = json_goroutine(doc, labelled, &container);
+  REQUIRE(g != nullptr);
+  CHECK(container == "ingest \"pool\"");
+  CHECK(g->at("label").string == "ingest \"pool\"");
+  REQUIRE(json_goroutine(doc, plain, &container) != nullptr);
+  CHECK(container == "runtime");
+
+  // Every container's count matches its list, and the total matches the sum.
+  double total = 0;
+  const Json& containers = doc.at("goroutine_dump").at("containers");
+  REQUIRE(containers.array.size() >= 2);
+  CHECK(containers.array[0].at("container").string == "runtime");
+  CHECK(containers.array[0].at("kind").string == "runtime");
+  for (const Json& c : containers.array) {
+    CHECK(c.at("goroutine_count").number == static_cast<double>(c.at("goroutines").array.size()));
+    total += c.at("goroutine_count").number;
+    if (c.at("container").string == "ingest \"pool\"") {
+      CHECK((c.at("kind").string == "label" || c.at("kind").string == "pool"));
+    }
+  }
+  CHECK(doc.at("goroutine_dump").at("goroutine_count").number == total);
+
+  block.close();
+  done.wait();
+}
+
+TEST_CASE("a list of records dumps without backtrace, in the same format") {
+  GoroutineRecord r;
+  r.id = 42;
+  r.state = GoroutineState::waiting;
+  r.wait_reason = WaitReason::semaphore;
+  r.waiting = std::chrono::milliseconds(1500);
+  r.label = "db";
+  std::ostringstream out;
+  gopool::debug::dump(out, {r});
+  const std::string text = out.str();
+  CHECK(text.find("gopool: 1 goroutine") != std::string::npos);
+  CHECK(text.find("goroutine 42 [semaphore, 1.5s] in \"db\":\ncreated by ") != std::string::npos);
+  CHECK(text.find("#0") == std::string::npos);
+}
+
+TEST_CASE("state names") {
+  CHECK(std::string(gopool::debug::to_string(GoroutineState::runnable)) == "runnable");
+  CHECK(std::string(gopool::debug::to_string(GoroutineState::running)) == "running");
+  CHECK(std::string(gopool::debug::to_string(GoroutineState::waiting)) == "waiting");
+  CHECK(std::string(gopool::debug::to_string(static_cast<GoroutineState>(99))) == "unknown");
+}
+
+// ---- the signal dump: in a child process, so SIGQUIT's handler does not stay installed ----
+
+namespace {
+
+// Goroutines busy and parked while the signal arrives.
+void start_signal_scenario_goroutines(std::atomic<bool>& stop) {
+  static gopool::Chan<int> never;  // parked forever
+  static std::atomic<std::uint64_t> parked{0};
+  gopool::go([] {
+    parked = gopool::this_goroutine::id();
+    (void)never.recv();
+  });
+  if (!waits_for(parked, WaitReason::chan_recv)) std::exit(4);
+  for (int i = 0; i < 2; ++i) {
+    gopool::go([&stop] {
+      while (!stop)
+        gopool::yield();
+    });
+  }
+}
+
+void raise_and_carry_on() {
+  std::atomic<bool> stop{false};
+  start_signal_scenario_goroutines(stop);
+  const std::uint64_t before = gopool::debug::signal_dumps_written();
+  std::raise(SIGQUIT);
+  if (!gopool::test::wait_until([&] { return gopool::debug::signal_dumps_written() > before; })) {
+    std::printf("no dump written\n");
+    std::exit(3);
+  }
+  // Still alive, and goroutines still run.
+  std::atomic<bool> ran{false};
+  gopool::WaitGroup wg;
+  wg.add(1);
+  gopool::go([&] {
+    ran = true;
+    wg.done();
+  });
+  wg.wait();
+  stop = true;
+  std::printf("carried on: %s\n", ran ? "yes" : "no");
+  std::fflush(stdout);
+  std::exit(0);
+}
+
+}  // namespace
+
+GOPOOL_DEATH_SCENARIO(sigquit_dumps_and_carries_on) {
+  gopool::debug::install_signal_dump();
+  gopool::debug::install_signal_dump();  // a second call does nothing
+  raise_and_carry_on();
+}
+
+GOPOOL_DEATH_SCENARIO(sigquit_with_gopool_traceback_env) {
+  // Nothing installed by hand: GOPOOL_TRACEBACK=1 did it at start-up.
+  raise_and_carry_on();
+}
+
+TEST_CASE("SIGQUIT writes the dump to stderr and the process carries on") {
+  const gopool::test::DeathResult r =
+      gopool::test::run_death_scenario("sigquit_dumps_and_carries_on");
+  INFO(r.output);
+  CHECK(r.exited);
+  CHECK(r.exit_code == 0);
+  CHECK(r.output.find("SIGQUIT: goroutine dump") != std::string::npos);
+  CHECK(r.output.find("[chan receive, ") != std::string::npos);
+  CHECK(r.output.find("goroutines: ") != std::string::npos);  // the statistics follow
+  CHECK(r.output.find("carried on: yes") != std::string::npos);
+}
+
+TEST_CASE("GOPOOL_TRACEBACK=1 installs the signal dump") {
+  ::setenv("GOPOOL_TRACEBACK", "1", 1);
+  const gopool::test::DeathResult r =
+      gopool::test::run_death_scenario("sigquit_with_gopool_traceback_env");
+  ::unsetenv("GOPOOL_TRACEBACK");
+  INFO(r.output);
+  CHECK(r.exited);
+  CHECK(r.exit_code == 0);
+  CHECK(r.output.find("SIGQUIT: goroutine dump") != std::string::npos);
+  CHECK(r.output.find("carried on: yes") != std::string::npos);
+}
+
+TEST_CASE("without GOPOOL_TRACEBACK, SIGQUIT keeps its default action") {
+  const gopool::test::DeathResult r =
+      gopool::test::run_death_scenario("sigquit_with_gopool_traceback_env");
+  INFO(r.output);
+  CHECK(r.signaled);
+  CHECK(r.signal == SIGQUIT);
+}
