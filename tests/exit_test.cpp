@@ -13,6 +13,7 @@
 #include <gopool/wait_group.hpp>
 
 #include "support/death.hpp"
+#include "support/wait_until.hpp"
 
 namespace {
 
@@ -83,7 +84,7 @@ GOPOOL_DEATH_SCENARIO(main_returns_quiescent) {
     gopool::go([&] { wg.done(); });
   wg.wait();
   // Let the last goroutine finish switching away.
-  gopool::sleep_for(std::chrono::milliseconds(5));
+  (void)gopool::test::wait_until([] { return gopool::num_goroutines() == 0; });
   std::printf("main done\n");
 }
 
