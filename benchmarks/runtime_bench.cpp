@@ -7,10 +7,13 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gopool/detail/tuning.hpp>
 #include <gopool/runtime.hpp>
 #include <gopool/wait_group.hpp>
+
+#include "runtime/context_switch.hpp"
 
 namespace {
 
@@ -57,7 +60,7 @@ void spawn_join_loop(benchmark::State& state) {
   for (auto _ : state) {
     wg.add(1);
     gopool::go([&wg] { wg.done(); });
-    if (++i % 1024 == 0) wg.wait();
+    if (++i % 128 == 0) wg.wait();
   }
   wg.wait();
 }
@@ -169,5 +172,31 @@ void BM_BlockingHandoff(benchmark::State& state) {
   gopool::set_procs(old);
 }
 BENCHMARK(BM_BlockingHandoff)->Iterations(5)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+namespace {
+
+// The floor under BM_Yield on this machine: the bare register switch between two contexts,
+// with no scheduler around it. Each iteration is two switches.
+gopool::detail::Context g_raw_main;
+gopool::detail::Context g_raw_other;
+
+[[noreturn]] void raw_switch_entry(void*) {
+  for (;;)
+    gopool_ctx_switch(&g_raw_other.sp, g_raw_main.sp);
+}
+
+void BM_RawSwitch(benchmark::State& state) {
+  static std::vector<char> stack(64 * 1024);
+  gopool::detail::make_context(&g_raw_other, stack.data(), stack.data() + stack.size(),
+                               &raw_switch_entry, nullptr);
+  for (auto _ : state)
+    gopool_ctx_switch(&g_raw_main.sp, g_raw_other.sp);
+  state.counters["per_switch"] =
+      benchmark::Counter(2.0 * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_RawSwitch)->UseRealTime();
 
 }  // namespace

@@ -309,14 +309,16 @@ G* new_g(std::size_t stack_size) {
 G* take_free_g(Sched& s, P* p) noexcept {
   if (p != nullptr && p->free_head == nullptr && s.free_count.load(std::memory_order_relaxed) > 0) {
     std::lock_guard lock(s.free_mu);
+    int moved = 0;
     while (s.free_head != nullptr && p->free_count < kFreeListMax / 2) {
       G* g = s.free_head;
       s.free_head = g->next;
-      s.free_count.fetch_sub(1, std::memory_order_relaxed);
       g->next = p->free_head;
       p->free_head = g;
       ++p->free_count;
+      ++moved;
     }
+    s.free_count.fetch_sub(moved, std::memory_order_relaxed);
   }
   if (p != nullptr && p->free_head != nullptr) {
     G* g = p->free_head;
@@ -352,19 +354,21 @@ void free_g(Sched& s, P* p, G* g) noexcept {
     G* excess = nullptr;
     {
       std::lock_guard lock(s.free_mu);
+      int global = s.free_count.load(std::memory_order_relaxed);
       while (p->free_count > kFreeListMax / 2) {
         G* moved = p->free_head;
         p->free_head = moved->next;
         --p->free_count;
-        if (s.free_count.load(std::memory_order_relaxed) >= kGlobalFreeMax) {
+        if (global >= kGlobalFreeMax) {
           moved->next = excess;
           excess = moved;
           continue;
         }
         moved->next = s.free_head;
         s.free_head = moved;
-        s.free_count.fetch_add(1, std::memory_order_relaxed);
+        ++global;
       }
+      s.free_count.store(global, std::memory_order_relaxed);
     }
     while (excess != nullptr) {  // a burst is over: give its stacks back
       G* next = excess->next;
@@ -1026,7 +1030,9 @@ void spawn_goroutine(std::size_t stack_size, Task&& task, const std::source_loca
   make_context(&g->ctx, g->stack.base, g, &g_main, g);
   if (p != nullptr) {
     p->spawned.add(1);
-    runq_put(p, g, true);
+    // The ring's tail, not runnext: a plain store instead of an exchange, and goroutines
+    // started in a burst run in the order they were started.
+    runq_put(p, g, false);
   } else {
     s.foreign_spawned.fetch_add(1, std::memory_order_relaxed);
     global_put(s, g);

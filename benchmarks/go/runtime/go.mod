@@ -1,0 +1,3 @@
+module gopool/benchmarks/go/runtime
+
+go 1.19
