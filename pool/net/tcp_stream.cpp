@@ -1,0 +1,238 @@
+#include "gopool/net/tcp_stream.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <mutex>
+
+#include "net/net_fd.hpp"
+
+namespace gopool::net {
+
+using detail::errno_code;
+using detail::NetFd;
+using detail::NetOp;
+
+namespace {
+
+bool would_block(int err) {
+  return err == EAGAIN || err == EWOULDBLOCK;
+}
+
+// connect_one: one non-blocking connect, waiting for the handshake on the netpoller.
+Result<NetFd*> connect_one(const Address& address, Clock::time_point deadline) {
+  if (address.family() == AF_UNSPEC) return errc::invalid_address;
+  const int s = ::socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+  if (s < 0) return errno_code(errno);
+  NetFd* fd = NetFd::open(s);
+  if (fd == nullptr) return errno_code(errno);
+  std::unique_ptr<NetFd, detail::NetFdDelete> owner(fd);
+  const int one = 1;
+  ::setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  fd->write_deadline.store(detail::deadline_ns(deadline), std::memory_order_relaxed);
+  if (auto ec = fd->check_deadline(true)) return ec;
+  if (::connect(s, address.native(), address.native_size()) == 0) {
+    fd->write_deadline.store(detail::kNoDeadlineNs, std::memory_order_relaxed);
+    return owner.release();
+  }
+  int err = errno;
+  if (err != EINPROGRESS && err != EINTR && err != EALREADY) return errno_code(err);
+  for (;;) {
+    if (auto ec = fd->wait(true)) return ec;
+    socklen_t len = sizeof err;
+    if (::getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return errno_code(errno);
+    if (err == EINPROGRESS || err == EALREADY || err == EINTR) continue;
+    if (err != 0) return errno_code(err);
+    // No error yet may still mean "not connected yet" after a spurious wake-up.
+    sockaddr_storage peer{};
+    socklen_t peer_len = sizeof peer;
+    if (::getpeername(s, reinterpret_cast<sockaddr*>(&peer), &peer_len) == 0) break;
+    if (errno != ENOTCONN) return errno_code(errno);
+  }
+  fd->write_deadline.store(detail::kNoDeadlineNs, std::memory_order_relaxed);
+  return owner.release();
+}
+
+Result<Address> socket_name(const NetFd* fd, bool peer) {
+  if (fd == nullptr || fd->closing()) return errc::closed;
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  auto* sa = reinterpret_cast<sockaddr*>(&ss);
+  const int rc = peer ? ::getpeername(fd->fd, sa, &len) : ::getsockname(fd->fd, sa, &len);
+  if (rc != 0) return errno_code(errno);
+  return Address::from_native(sa, len);
+}
+
+}  // namespace
+
+TcpStream::TcpStream() noexcept = default;
+TcpStream::TcpStream(TcpStream&&) noexcept = default;
+TcpStream& TcpStream::operator=(TcpStream&&) noexcept = default;
+TcpStream::~TcpStream() = default;
+TcpStream::TcpStream(detail::NetFd* fd) noexcept : fd_(fd) {}
+
+Result<TcpStream> TcpStream::connect(std::string_view address, Clock::time_point deadline) {
+  auto addresses = Address::resolve(address);
+  if (!addresses) return addresses.error();
+  std::error_code first;
+  for (const Address& a : *addresses) {
+    auto r = connect_one(a, deadline);
+    if (r) return TcpStream(*r);
+    if (!first) first = r.error();
+    if (r.error() == errc::timeout) break;
+  }
+  return first;
+}
+
+Result<TcpStream> TcpStream::connect(const Address& address, Clock::time_point deadline) {
+  auto r = connect_one(address, deadline);
+  if (!r) return r.error();
+  return TcpStream(*r);
+}
+
+IoResult TcpStream::read(void* data, std::size_t size) {
+  NetFd* fd = fd_.get();
+  NetOp op(fd);
+  if (!op.ok()) return {0, errc::closed};
+  if (size == 0) return {};
+  std::lock_guard lock(fd->read_lock);
+  for (;;) {
+    if (fd->closing()) return {0, errc::closed};
+    if (auto ec = fd->check_deadline(false)) return {0, ec};
+    const ssize_t n = ::recv(fd->fd, data, size, 0);
+    if (n > 0) return {static_cast<std::size_t>(n), {}};
+    if (n == 0) return {0, errc::eof};
+    const int err = errno;
+    if (err == EINTR) continue;
+    if (!would_block(err)) return {0, errno_code(err)};
+    if (auto ec = fd->wait(false)) return {0, ec};
+  }
+}
+
+IoResult TcpStream::read_full(void* data, std::size_t size) {
+  NetFd* fd = fd_.get();
+  NetOp op(fd);
+  if (!op.ok()) return {0, errc::closed};
+  auto* p = static_cast<char*>(data);
+  std::size_t done = 0;
+  std::lock_guard lock(fd->read_lock);
+  while (done < size) {
+    if (fd->closing()) return {done, errc::closed};
+    if (auto ec = fd->check_deadline(false)) return {done, ec};
+    const ssize_t n = ::recv(fd->fd, p + done, size - done, 0);
+    if (n > 0) {
+      done += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n == 0) return {done, done == 0 ? errc::eof : errc::unexpected_eof};
+    const int err = errno;
+    if (err == EINTR) continue;
+    if (!would_block(err)) return {done, errno_code(err)};
+    if (auto ec = fd->wait(false)) return {done, ec};
+  }
+  return {done, {}};
+}
+
+IoResult TcpStream::write(const void* data, std::size_t size) {
+  NetFd* fd = fd_.get();
+  NetOp op(fd);
+  if (!op.ok()) return {0, errc::closed};
+  if (size == 0) return {};
+  std::lock_guard lock(fd->write_lock);
+  for (;;) {
+    if (fd->closing()) return {0, errc::closed};
+    if (auto ec = fd->check_deadline(true)) return {0, ec};
+    const ssize_t n = ::send(fd->fd, data, size, MSG_NOSIGNAL);
+    if (n >= 0) return {static_cast<std::size_t>(n), {}};
+    const int err = errno;
+    if (err == EINTR) continue;
+    if (!would_block(err)) return {0, errno_code(err)};
+    if (auto ec = fd->wait(true)) return {0, ec};
+  }
+}
+
+IoResult TcpStream::write_all(const void* data, std::size_t size) {
+  NetFd* fd = fd_.get();
+  NetOp op(fd);
+  if (!op.ok()) return {0, errc::closed};
+  const auto* p = static_cast<const char*>(data);
+  std::size_t done = 0;
+  std::lock_guard lock(fd->write_lock);
+  while (done < size) {
+    if (fd->closing()) return {done, errc::closed};
+    if (auto ec = fd->check_deadline(true)) return {done, ec};
+    const ssize_t n = ::send(fd->fd, p + done, size - done, MSG_NOSIGNAL);
+    if (n >= 0) {
+      done += static_cast<std::size_t>(n);
+      continue;
+    }
+    const int err = errno;
+    if (err == EINTR) continue;
+    if (!would_block(err)) return {done, errno_code(err)};
+    if (auto ec = fd->wait(true)) return {done, ec};
+  }
+  return {done, {}};
+}
+
+std::error_code TcpStream::close() noexcept {
+  if (!fd_) return errc::closed;
+  return fd_->close();
+}
+
+std::error_code TcpStream::shutdown(Shutdown how) noexcept {
+  NetOp op(fd_.get());
+  if (!op.ok()) return errc::closed;
+  const int h = how == Shutdown::read ? SHUT_RD : how == Shutdown::write ? SHUT_WR : SHUT_RDWR;
+  if (::shutdown(fd_->fd, h) != 0) return errno_code(errno);
+  return {};
+}
+
+std::error_code TcpStream::set_read_deadline(Clock::time_point deadline) noexcept {
+  if (!fd_) return errc::closed;
+  return fd_->set_deadline(true, false, deadline);
+}
+
+std::error_code TcpStream::set_write_deadline(Clock::time_point deadline) noexcept {
+  if (!fd_) return errc::closed;
+  return fd_->set_deadline(false, true, deadline);
+}
+
+std::error_code TcpStream::set_deadline(Clock::time_point deadline) noexcept {
+  if (!fd_) return errc::closed;
+  return fd_->set_deadline(true, true, deadline);
+}
+
+std::error_code TcpStream::set_no_delay(bool no_delay) noexcept {
+  NetOp op(fd_.get());
+  if (!op.ok()) return errc::closed;
+  const int value = no_delay ? 1 : 0;
+  if (::setsockopt(fd_->fd, IPPROTO_TCP, TCP_NODELAY, &value, sizeof value) != 0) {
+    return errno_code(errno);
+  }
+  return {};
+}
+
+Result<Address> TcpStream::local_address() const {
+  NetOp op(fd_.get());
+  if (!op.ok()) return errc::closed;
+  return socket_name(fd_.get(), false);
+}
+
+Result<Address> TcpStream::remote_address() const {
+  NetOp op(fd_.get());
+  if (!op.ok()) return errc::closed;
+  return socket_name(fd_.get(), true);
+}
+
+bool TcpStream::is_open() const noexcept {
+  return fd_ && !fd_->closing();
+}
+
+int TcpStream::native_handle() const noexcept {
+  return is_open() ? fd_->fd : -1;
+}
+
+}  // namespace gopool::net
