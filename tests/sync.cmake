@@ -7,3 +7,11 @@ gopool_add_test(semaphore_test)
 gopool_add_test(ticker_test)
 gopool_add_test(context_test)
 gopool_add_test(leak_seeds_test)
+
+# The prime sieve example (built when examples are): the first 1000 primes end with 7919.
+if(GOPOOL_BUILD_EXAMPLES)
+  add_test(NAME example_prime_sieve
+           COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:prime_sieve> -DN=1000 -DLAST=7919
+                   -P ${CMAKE_CURRENT_LIST_DIR}/prime_sieve_check.cmake)
+  set_tests_properties(example_prime_sieve PROPERTIES TIMEOUT 120 LABELS example)
+endif()
