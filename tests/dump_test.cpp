@@ -252,6 +252,7 @@ TEST_CASE("the calling goroutine's entry carries its backtrace") {
 TEST_CASE("a dump from a thread outside the runtime shows the thread's frames") {
   gopool::go([] {});  // the runtime runs
   const std::string text = gopool::debug::dump_string();
+  INFO(text);
   CHECK(text.find("calling thread (not a goroutine):\n#0  gopool::debug::dump_string") !=
         std::string::npos);
   CHECK(text.find("(calling goroutine)") == std::string::npos);

@@ -45,13 +45,20 @@ std::string describe(void* address) {
 
 }  // namespace
 
-[[gnu::noinline]] std::vector<std::string> capture_backtrace(int skip) {
+[[gnu::noinline]] std::vector<std::string> capture_backtrace(const void* first) {
   constexpr int kMaxFrames = 64;
   void* frames[kMaxFrames];
   const int n = ::backtrace(frames, kMaxFrames);
+  // Counting frames to skip is fragile (sanitizers add their own); look for `first` instead.
+  int start = 1;  // frame 0 is this function
+  for (int i = 0; i < n; ++i) {
+    if (frames[i] == first) {
+      start = i;
+      break;
+    }
+  }
   std::vector<std::string> out;
-  // Frame 0 is this function itself.
-  for (int i = 1 + (skip > 0 ? skip : 0); i < n; ++i)
+  for (int i = start; i < n; ++i)
     out.push_back(describe(frames[i]));
   return out;
 }

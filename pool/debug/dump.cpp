@@ -122,7 +122,8 @@ namespace {
 [[gnu::noinline]] impl::Caller calling_frames() {
   impl::Caller c;
   c.goroutine_id = this_goroutine::id();
-  c.backtrace = impl::capture_backtrace(1);  // skips calling_frames itself
+  // From the public function that called this one.
+  c.backtrace = impl::capture_backtrace(__builtin_return_address(0));
   return c;
 }
 
@@ -254,7 +255,8 @@ void dump_json(std::ostream& out) {
     write_json_string(json, name);
     json << ", \"kind\": ";
     write_json_string(json, kind);
-    const std::string_view label = std::string_view(kind) == "runtime" ? "" : name;
+    std::string_view label;  // the runtime's container holds the unlabelled goroutines
+    if (std::string_view(kind) != "runtime") label = name;
     std::size_t count = 0;
     for (const GoroutineRecord& g : all)
       count += g.label == label ? 1 : 0;
