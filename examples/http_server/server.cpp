@@ -1,0 +1,263 @@
+#include "server.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <sstream>
+#include <vector>
+
+#include <gopool/debug.hpp>
+#include <gopool/runtime.hpp>
+#include <gopool/runtime_stats.hpp>
+
+#include "handlers.hpp"
+
+namespace http {
+namespace net = gopool::net;
+using namespace std::chrono_literals;
+
+namespace {
+
+gopool::PoolOptions pool_options() {
+  gopool::PoolOptions o;
+  o.nonblocking = true;  // a full pool refuses at once; nobody queues
+  // A refused task is run right here, in the connection's goroutine that posted it; the task
+  // sees that and answers 503 instead of running the handler (see Server::serve).
+  o.on_reject = [](gopool::RejectedTask task) { task.run(); };
+  return o;
+}
+
+int checked_capacity(int capacity) {
+  if (capacity < 1) throw std::system_error(gopool::errc::invalid_capacity);
+  return capacity;
+}
+
+// linger_close: after a response the server ends the connection with: stop sending, read and
+// drop what the client still sends for a moment (so the kernel does not answer it with a reset
+// that could destroy the response before the client read it), then close.
+void linger_close(net::TcpStream& s) {
+  (void)s.shutdown(net::Shutdown::write);
+  (void)s.set_read_deadline(net::deadline_in(500ms));
+  char sink[4096];
+  std::size_t drained = 0;
+  while (drained < (64u << 10)) {
+    auto r = s.read(sink, sizeof sink);
+    if (!r) break;
+    drained += r.bytes;
+  }
+  (void)s.close();
+}
+
+}  // namespace
+
+Server::Server(ServerOptions options)
+    : options_(std::move(options)), pool_(checked_capacity(options_.capacity), pool_options()) {}
+
+Server::~Server() {
+  stop(5s);
+}
+
+std::error_code Server::start() {
+  auto l = net::TcpListener::listen(options_.host.find(':') != std::string::npos
+                                        ? "[" + options_.host + "]:" + std::to_string(options_.port)
+                                        : options_.host + ":" + std::to_string(options_.port));
+  if (!l) return l.error();
+  listener_ = std::move(*l);
+  address_ = listener_.local_address().value();
+  acceptor_.add(1);
+  gopool::go([this] {
+    accept_loop();
+    acceptor_.done();
+  });
+  return {};
+}
+
+void Server::accept_loop() {
+  for (;;) {
+    auto conn = listener_.accept();
+    if (!conn) {
+      if (conn.error() == net::errc::closed) return;
+      // Out of fds or memory: back off a little and try again, as Go's http server does.
+      accept_errors_.fetch_add(1, std::memory_order_relaxed);
+      gopool::sleep_for(5ms);
+      continue;
+    }
+    accepted_.fetch_add(1, std::memory_order_relaxed);
+    gopool::go([this, c = std::move(*conn)]() mutable { serve(std::move(c)); });
+  }
+}
+
+void Server::count(int status) noexcept {
+  if (status >= 200 && status < 300) {
+    status_2xx_.fetch_add(1, std::memory_order_relaxed);
+  } else if (status >= 400 && status < 500) {
+    status_4xx_.fetch_add(1, std::memory_order_relaxed);
+  } else if (status == 503) {
+    status_503_.fetch_add(1, std::memory_order_relaxed);
+  } else if (status >= 500) {
+    status_5xx_other_.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+Response Server::dispatch(const Request& request) {
+  // /stats bypasses the pool, so it answers even when every handler slot is taken.
+  if (request.path == "/stats" && (request.method == "GET" || request.method == "HEAD")) {
+    return text_response(200, stats());
+  }
+  const std::uint64_t me = gopool::this_goroutine::id();
+  auto future = pool_.submit([&request, me]() -> Response {
+    if (gopool::this_goroutine::id() == me) {
+      // The pool refused the task and its on_reject runs it in the connection's goroutine.
+      return text_response(503, "server busy: every handler slot is taken\n");
+    }
+    return handle(request);
+  });
+  try {
+    return future.get();
+  } catch (const std::exception& e) {
+    return text_response(500, std::string("handler failed: ") + e.what() + "\n");
+  }
+}
+
+void Server::serve(net::TcpStream stream) {
+  {
+    std::lock_guard lock(conns_mu_);
+    conns_.insert(&stream);
+  }
+  struct Unregister {
+    Server* server;
+    net::TcpStream* stream;
+    ~Unregister() {
+      std::lock_guard lock(server->conns_mu_);
+      server->conns_.erase(stream);
+    }
+  } unregister{this, &stream};
+
+  const std::size_t cap = std::max<std::size_t>(options_.limits.max_header_bytes, 4096);
+  const auto buf = std::make_unique<char[]>(cap);
+  std::size_t begin = 0;  // first unconsumed byte
+  std::size_t end = 0;    // one past the last received byte
+  Request request;
+  std::string out;
+  out.reserve(512);
+
+  auto send = [&](const Response& response, bool head_only, bool close) {
+    count(response.status);
+    out.clear();
+    serialize(response, head_only, close, out);
+    (void)stream.set_write_deadline(net::deadline_in(options_.write_timeout));
+    return static_cast<bool>(stream.write_all(out));
+  };
+
+  (void)stream.set_read_deadline(net::deadline_in(options_.idle_timeout));
+  for (;;) {
+    const std::string_view data(buf.get() + begin, end - begin);
+    ParseResult parsed;
+    if (!data.empty()) parsed = parse_request(data, options_.limits, request);
+
+    if (parsed.state == ParseState::failed) {
+      requests_.fetch_add(1, std::memory_order_relaxed);
+      send(text_response(parsed.status, std::string(parsed.reason) + "\n"), false, true);
+      linger_close(stream);
+      return;
+    }
+
+    if (parsed.state == ParseState::complete) {
+      requests_.fetch_add(1, std::memory_order_relaxed);
+      begin += parsed.head_bytes;
+      // The body: what already arrived is skipped, the rest read and dropped (no handler uses a
+      // body), after a 100 Continue if the client waits for one.
+      std::size_t body = request.content_length;
+      const std::size_t here = std::min(body, end - begin);
+      const bool need_more = body > here;
+      if (need_more && request.expect_continue) {
+        (void)stream.write_all(std::string_view("HTTP/1.1 100 Continue\r\n\r\n"));
+      }
+      Response response = dispatch(request);  // request's views stay valid: buf is untouched
+      begin += here;
+      body -= here;
+      const bool close = !request.keep_alive || stopping_.load(std::memory_order_relaxed);
+      const bool head_only = request.method == "HEAD";
+      if (!send(response, head_only, close)) break;
+      while (body > 0) {
+        auto r = stream.read(buf.get(), std::min(body, cap));
+        if (!r) {
+          (void)stream.close();
+          return;
+        }
+        body -= r.bytes;
+        begin = end = 0;
+      }
+      if (close) {
+        linger_close(stream);
+        return;
+      }
+      if (begin == end) begin = end = 0;
+      (void)stream.set_read_deadline(net::deadline_in(options_.idle_timeout));
+      continue;
+    }
+
+    // Incomplete: make room and read more.
+    if (begin > 0) {
+      std::copy(buf.get() + begin, buf.get() + end, buf.get());
+      end -= begin;
+      begin = 0;
+    }
+    auto r = stream.read(buf.get() + end, cap - end);
+    if (!r) {
+      // End of stream or idle timeout between requests: just close. In the middle of one: 408
+      // on timeout, nothing on a vanished client.
+      if (r.error == net::errc::timeout && end > 0 && !stopping_.load()) {
+        send(text_response(408, "request timeout\n"), false, true);
+      }
+      break;
+    }
+    end += r.bytes;
+  }
+  (void)stream.close();
+}
+
+void Server::stop(std::chrono::milliseconds grace) {
+  if (stopping_.exchange(true)) return;
+  const auto deadline = gopool::Clock::now() + grace;
+  if (listener_.is_open()) {
+    (void)listener_.close();
+    acceptor_.wait();
+  }
+  // Wake the connections waiting for a request: their read times out and they close. Those
+  // running a handler close after writing its response.
+  auto wake_idle = [this] {
+    std::lock_guard lock(conns_mu_);
+    for (net::TcpStream* s : conns_)
+      (void)s->set_read_deadline(net::deadline_in(-1ms));
+    return conns_.size();
+  };
+  while (wake_idle() > 0 && gopool::Clock::now() < deadline) {
+    gopool::sleep_for(5ms);
+  }
+  (void)pool_.release_timeout(
+      std::max(deadline - gopool::Clock::now(), gopool::Clock::duration(1ms)));
+}
+
+std::string Server::stats() const {
+  std::ostringstream s;
+  std::size_t open = 0;
+  {
+    std::lock_guard lock(conns_mu_);
+    open = conns_.size();
+  }
+  const auto ps = pool_.stats();
+  s << "server: listening on " << address_.to_string() << "\n"
+    << "  connections: " << accepted_.load() << " accepted, " << open << " open, "
+    << accept_errors_.load() << " accept errors\n"
+    << "  requests: " << requests_.load() << "; responses 2xx " << status_2xx_.load() << ", 4xx "
+    << status_4xx_.load() << ", 503 " << status_503_.load() << ", other 5xx "
+    << status_5xx_other_.load() << "\n"
+    << "pool: capacity " << pool_.cap() << ", running " << pool_.running() << ", busy "
+    << pool_.busy() << ", free " << pool_.free() << ", waiting " << pool_.waiting()
+    << "; completed " << ps.completed << ", rejected " << ps.rejected << ", workers started "
+    << ps.workers_started << "\n";
+  gopool::debug::write_stats(s, gopool::debug::stats());
+  return s.str();
+}
+
+}  // namespace http
