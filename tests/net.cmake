@@ -1,2 +1,9 @@
 # Tests of gopool::net and the HTTP example.
 gopool_add_test(tcp_test)
+
+# End-to-end: the HTTP example under curl and raw sockets (examples/http_server).
+if(GOPOOL_BUILD_EXAMPLES)
+  add_test(NAME http_server_e2e
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/http_server_e2e.sh $<TARGET_FILE:http_server>)
+  set_tests_properties(http_server_e2e PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77 LABELS example)
+endif()
