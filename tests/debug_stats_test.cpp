@@ -2,6 +2,7 @@
 // context switches are read, and every pool's counters add up.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
 #include <sstream>
 #include <stdexcept>
@@ -45,9 +46,13 @@ TEST_CASE("spawning raises goroutines created; finished goroutines leave gorouti
   });
   const gopool::debug::Stats after = gopool::debug::stats();
   CHECK(after.runtime.goroutines_created >= before.runtime.goroutines_created + kSpawned + 1);
-  CHECK(gopool::test::wait_until([&] {
+  const bool settled = gopool::test::wait_until([&] {
     return gopool::debug::stats().runtime.goroutines_alive <= before.runtime.goroutines_alive;
-  }));
+  });
+  INFO("alive before: " << before.runtime.goroutines_alive
+                        << ", now: " << gopool::debug::stats().runtime.goroutines_alive
+                        << ", in the dump: " << gopool::debug::goroutines().size());
+  CHECK(settled);
   CHECK(after.runtime.procs >= 1);
   CHECK(after.runtime.threads >= 1);
 }
@@ -163,4 +168,28 @@ TEST_CASE("write_stats prints every group of counters") {
   std::ostringstream out2;
   gopool::debug::write_stats(out2, with_pool);
   CHECK(out2.str().find("pool \"http\": cap 8,") != std::string::npos);
+}
+
+TEST_CASE("goroutines alive stays right when a long-running goroutine's P work moves elsewhere") {
+  const std::int64_t before = gopool::debug::stats().runtime.goroutines_alive;
+  in_goroutine([] {
+    // Spawns while running well past 10 ms without a switch point, so the monitor hands this
+    // P's other work to a spare P (seed 004's busy loop).
+    gopool::WaitGroup wg;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
+    while (std::chrono::steady_clock::now() < until) {
+      wg.add(1);
+      gopool::go([&] { wg.done(); });
+      std::atomic<int> work{0};
+      while (work.fetch_add(1, std::memory_order_relaxed) < 10000) {
+      }
+    }
+    wg.wait();
+  });
+  const bool settled = gopool::test::wait_until(
+      [&] { return gopool::debug::stats().runtime.goroutines_alive <= before; },
+      std::chrono::seconds(5));
+  INFO("alive before: " << before << ", now: " << gopool::debug::stats().runtime.goroutines_alive
+                        << ", in the dump: " << gopool::debug::goroutines().size());
+  CHECK(settled);
 }
