@@ -26,3 +26,9 @@ add_test(NAME install_consumer
           -DCXX_FLAGS=${gopool_consumer_cxx_flags} -DLINK_FLAGS=${gopool_consumer_link_flags}
           -P ${CMAKE_CURRENT_SOURCE_DIR}/install_consumer/run.cmake)
 set_tests_properties(install_consumer PROPERTIES TIMEOUT 600)
+
+# The README's example runs and answers 42.
+if(GOPOOL_BUILD_EXAMPLES)
+  add_test(NAME example_hello COMMAND hello)
+  set_tests_properties(example_hello PROPERTIES PASS_REGULAR_EXPRESSION "answer: 42" TIMEOUT 300)
+endif()

@@ -719,8 +719,13 @@ bool retake(Sched& s, std::int64_t now) noexcept {
       }
       continue;
     }
-    if (status != PStatus::running) continue;
     const std::uint32_t tick = p->schedtick.load(std::memory_order_relaxed);
+    if (status != PStatus::running) {
+      // Not running now: whatever runs on it next starts a fresh observation.
+      p->sysmon_tick = tick;
+      p->sysmon_when = now;
+      continue;
+    }
     if (tick != p->sysmon_tick) {
       p->sysmon_tick = tick;
       p->sysmon_when = now;

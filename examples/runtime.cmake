@@ -1,0 +1,1 @@
+gopool_add_example(hello)

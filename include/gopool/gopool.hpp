@@ -1,0 +1,22 @@
+// gopool: everything in one include.
+#pragma once
+
+#include "gopool/chan.hpp"
+#include "gopool/context.hpp"
+#include "gopool/debug.hpp"
+#include "gopool/errors.hpp"
+#include "gopool/future.hpp"
+#include "gopool/leak_check.hpp"
+#include "gopool/multi_pool.hpp"
+#include "gopool/mutex.hpp"
+#include "gopool/net.hpp"
+#include "gopool/pool.hpp"
+#include "gopool/pool_options.hpp"
+#include "gopool/pool_with_func.hpp"
+#include "gopool/reject_policy.hpp"
+#include "gopool/runtime.hpp"
+#include "gopool/runtime_stats.hpp"
+#include "gopool/select.hpp"
+#include "gopool/semaphore.hpp"
+#include "gopool/ticker.hpp"
+#include "gopool/wait_group.hpp"
