@@ -18,6 +18,9 @@ struct RuntimeStats {
   std::int64_t threads = 0;              // Ms (OS threads) created
   std::int64_t threads_idle = 0;         // Ms parked without a P
   std::int64_t threads_spinning = 0;     // Ms looking for work
+  std::int64_t threads_blocking = 0;     // Ms inside blocking() calls
+  std::int64_t spare_procs = 0;          // spare Ps standing in for long-running goroutines
+  std::int64_t netpoll_waiters = 0;      // goroutines and threads waiting on fds
   std::int64_t stacks_cached = 0;        // dead goroutines kept for reuse in the global list
   std::int64_t stacks_guarded = 0;       // stacks alive with a guard page
   std::int64_t stacks_slab = 0;          // stacks alive from canary-checked slabs

@@ -1097,12 +1097,7 @@ std::int64_t live_goroutines() noexcept {
   Sched* s = g_sched.load(std::memory_order_acquire);
   if (s == nullptr) return 0;
   std::int64_t live = s->foreign_spawned.load(std::memory_order_relaxed);
-  const int n = s->allp_count.load(std::memory_order_acquire);
-  for (int i = 0; i < n; ++i) {
-    if (P* p = s->allp[i].load(std::memory_order_acquire)) {
-      live += p->spawned.get() - p->exited.get();
-    }
-  }
+  for_each_p_ever(*s, [&](P* p) { live += p->spawned.get() - p->exited.get(); });
   return live;
 }
 

@@ -91,6 +91,19 @@ bool retake(Sched& s, std::int64_t now) noexcept;
 // set_procs, as in runtime.hpp.
 int set_procs_impl(int n);
 
+// Calls fn(P*) for every P ever created, dead ones and spares included (for counters).
+template <class Fn>
+void for_each_p_ever(Sched& s, Fn&& fn) {
+  const int n = s.allp_count.load(std::memory_order_acquire);
+  for (int i = 0; i < n; ++i) {
+    if (P* p = s.allp[i].load(std::memory_order_acquire)) fn(p);
+  }
+  const int spares = s.spare_count.load(std::memory_order_acquire);
+  for (int i = 0; i < spares; ++i) {
+    if (P* p = s.spares[i].load(std::memory_order_acquire)) fn(p);
+  }
+}
+
 // Goroutines alive.
 std::int64_t live_goroutines() noexcept;
 
