@@ -121,6 +121,7 @@ TEST_CASE("round robin retries an overloaded pool once on the least loaded one")
   o.on_reject = [&](gopool::RejectedTask) { ++rejected; };
   MultiPool mp(2, 1, LoadBalancing::round_robin, o);
   gopool::Chan<int> c;
+  CloseAtExit<int> guard{c};
   REQUIRE(!mp.post([c] { (void)c.recv(); }));    // pool 0
   REQUIRE(!mp.post([c] { (void)c.recv(); }));    // pool 1
   CHECK(mp.post([] {}) == errc::pool_overload);  // both full: refused once

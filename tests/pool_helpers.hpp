@@ -13,6 +13,7 @@
 #include <system_error>
 #include <thread>
 
+#include "gopool/chan.hpp"
 #include "gopool/errors.hpp"
 #include "gopool/runtime.hpp"
 
@@ -64,6 +65,20 @@ bool eventually(Pred&& pred, std::chrono::milliseconds limit = 20s) {
   }
   return true;
 }
+
+// CloseAtExit: closes a channel when the scope ends, also when a REQUIRE fails, so tasks blocked
+// on it finish and the pool's destructor does not wait forever. Declare it after the pool.
+template <class T>
+struct CloseAtExit {
+  gopool::Chan<T> ch;
+  ~CloseAtExit() {
+    try {
+      ch.close();
+    } catch (...) {
+      // already closed
+    }
+  }
+};
 
 // CaptureSink: keeps every formatted line, readable at any time.
 class CaptureSink final : public spdlog::sinks::base_sink<std::mutex> {

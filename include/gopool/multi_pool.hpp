@@ -25,7 +25,8 @@ namespace gopool {
 enum class LoadBalancing {
   // round_robin: the pools in turn.
   round_robin = 1 << 1,
-  // least_tasks: the pool with the fewest running workers.
+  // least_tasks: the pool with the fewest tasks running right now (busy(); ants uses running
+  // workers, which counts idle ones too).
   least_tasks = 1 << 2,
 };
 
@@ -51,16 +52,14 @@ class MultiPool {
   // post: Pool::post() on the pool the strategy picks. Under round_robin, if that pool refuses
   // with errc::pool_overload, the least loaded pool gets one more try. errc::pool_closed after
   // release_timeout()/release(). A refused task goes once to the on_reject handler.
-  template <class F>
-  requires std::invocable < std::decay_t<F>
-  & > [[nodiscard]] std::error_code post(F&& f) {
+  template <detail::PostableTask F>
+  [[nodiscard]] std::error_code post(F&& f) {
     return post_impl(detail::PoolWait{}, std::forward<F>(f));
   }
 
   // post_for: post() waiting at most `timeout` for a worker, else errc::timeout.
-  template <class Rep, class Period, class F>
-  requires std::invocable < std::decay_t<F>
-  & > [[nodiscard]] std::error_code post_for(std::chrono::duration<Rep, Period> timeout, F&& f) {
+  template <class Rep, class Period, detail::PostableTask F>
+  [[nodiscard]] std::error_code post_for(std::chrono::duration<Rep, Period> timeout, F&& f) {
     return post_impl(detail::PoolWait::until(
                          detail::deadline_after(std::chrono::ceil<Clock::duration>(timeout))),
                      std::forward<F>(f));
@@ -68,8 +67,7 @@ class MultiPool {
 
   // submit: Pool::submit() on the pool the strategy picks (with the same retry as post()).
   template <class F, class... Args>
-  requires std::invocable<std::decay_t<F>, std::decay_t<Args>...>
-      Future<detail::SubmitResult<F, Args...>> submit(F&& f, Args&&... args) {
+  Future<detail::SubmitResult<F, Args...>> submit(F&& f, Args&&... args) {
     if (is_closed()) {
       using R = detail::SubmitResult<F, Args...>;
       return make_exceptional_future<R>(

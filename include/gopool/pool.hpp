@@ -47,27 +47,26 @@ class Pool : public detail::PoolBase {
   //   errc::null_task     f is a null function pointer or an empty std::function.
   // A refused task (not a null one) also goes to the on_reject handler. What f throws goes to
   // on_exception or the log. Throws std::system_error only if no worker goroutine can be
-  // started (no memory for a stack), and whatever a custom on_reject handler throws.
-  template <class F>
-  requires std::invocable < std::decay_t<F>
-  & > [[nodiscard]] std::error_code post(F&& f) {
+  // started (no memory for a stack), and whatever a custom on_reject handler throws. As in
+  // ants, tasks that post to their own full pool and wait there can deadlock it: nest posts
+  // only into an unbounded pool, or use nonblocking / post_for.
+  template <detail::PostableTask F>
+  [[nodiscard]] std::error_code post(F&& f) {
     return post_impl(detail::PoolWait{}, std::forward<F>(f));
   }
 
   // post_for: post() that waits at most `timeout` for a worker (ants issue 237), then refuses
   // the task with errc::timeout. A timeout <= 0 never waits.
-  template <class Rep, class Period, class F>
-  requires std::invocable < std::decay_t<F>
-  & > [[nodiscard]] std::error_code post_for(std::chrono::duration<Rep, Period> timeout, F&& f) {
+  template <class Rep, class Period, detail::PostableTask F>
+  [[nodiscard]] std::error_code post_for(std::chrono::duration<Rep, Period> timeout, F&& f) {
     return post_until(detail::deadline_after(std::chrono::ceil<Clock::duration>(timeout)),
                       std::forward<F>(f));
   }
 
   // post_until: post() that waits until `deadline` at the latest, then refuses the task with
   // errc::timeout.
-  template <class F>
-  requires std::invocable < std::decay_t<F>
-  & > [[nodiscard]] std::error_code post_until(Clock::time_point deadline, F&& f) {
+  template <detail::PostableTask F>
+  [[nodiscard]] std::error_code post_until(Clock::time_point deadline, F&& f) {
     return post_impl(detail::PoolWait::until(deadline), std::forward<F>(f));
   }
 
@@ -77,17 +76,15 @@ class Pool : public detail::PoolBase {
   // ran the task (caller_runs), then it holds the result. Blocks like post(). Throws only what
   // post() throws and std::bad_alloc.
   template <class F, class... Args>
-  requires std::invocable<std::decay_t<F>, std::decay_t<Args>...>
-      Future<detail::SubmitResult<F, Args...>> submit(F&& f, Args&&... args) {
+  Future<detail::SubmitResult<F, Args...>> submit(F&& f, Args&&... args) {
     return submit_impl(detail::PoolWait{}, std::forward<F>(f), std::forward<Args>(args)...);
   }
 
   // submit_for: submit() that waits at most `timeout` for a worker (then the future throws
   // std::system_error with errc::timeout).
   template <class Rep, class Period, class F, class... Args>
-  requires std::invocable<std::decay_t<F>, std::decay_t<Args>...>
-      Future<detail::SubmitResult<F, Args...>> submit_for(
-          std::chrono::duration<Rep, Period> timeout, F&& f, Args&&... args) {
+  Future<detail::SubmitResult<F, Args...>> submit_for(std::chrono::duration<Rep, Period> timeout,
+                                                      F&& f, Args&&... args) {
     return submit_impl(detail::PoolWait::until(
                            detail::deadline_after(std::chrono::ceil<Clock::duration>(timeout))),
                        std::forward<F>(f), std::forward<Args>(args)...);
@@ -128,16 +125,14 @@ inline constexpr int kDefaultPoolCapacity = std::numeric_limits<std::int32_t>::m
 Pool& default_pool();
 
 // post: default_pool().post(f) (ants.Submit).
-template <class F>
-requires std::invocable < std::decay_t<F>
-& > [[nodiscard]] std::error_code post(F&& f) {
+template <detail::PostableTask F>
+[[nodiscard]] std::error_code post(F&& f) {
   return default_pool().post(std::forward<F>(f));
 }
 
 // submit: default_pool().submit(f, args...).
 template <class F, class... Args>
-requires std::invocable<std::decay_t<F>, std::decay_t<Args>...>
-    Future<detail::SubmitResult<F, Args...>> submit(F&& f, Args&&... args) {
+Future<detail::SubmitResult<F, Args...>> submit(F&& f, Args&&... args) {
   return default_pool().submit(std::forward<F>(f), std::forward<Args>(args)...);
 }
 

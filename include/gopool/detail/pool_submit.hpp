@@ -35,6 +35,11 @@ bool is_null_callable(const F& f) noexcept {
   }
 }
 
+// PostableTask: what post() accepts: a callable invocable with no arguments.
+template <class F>
+concept PostableTask = std::invocable < std::decay_t<F>
+& > ;
+
 // make_task: wraps a callable in a Task; a function (not a pointer to one) is passed as a
 // pointer, so that Task's null check sees a pointer value rather than a function's address.
 template <class F>
@@ -106,7 +111,8 @@ std::error_code post_with(PoolCore& front, Acquire&& acquire, F&& f) {
   return {};
 }
 
-// SubmitResult: the type submit(f, args...) produces a Future of.
+// SubmitResult: the type submit(f, args...) produces a Future of. Ill-formed (so submit() drops
+// out of overload resolution) unless F is invocable with the decay-copied Args.
 template <class F, class... Args>
 using SubmitResult = std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>;
 
