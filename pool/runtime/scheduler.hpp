@@ -7,11 +7,10 @@
 #include <source_location>
 #include <vector>
 
-#include <concurrentqueue/concurrentqueue.h>
-
 #include "gopool/detail/spin_lock.hpp"
 #include "gopool/runtime.hpp"
 #include "runtime/g.hpp"
+#include "runtime/global_queue.hpp"
 #include "runtime/machine.hpp"
 #include "runtime/processor.hpp"
 
@@ -34,7 +33,7 @@ struct Sched {
   std::atomic<int> allp_count{0};  // Ps ever created (dead ones included)
   std::atomic<int> nprocs{0};
 
-  moodycamel::ConcurrentQueue<G*> runq;  // global run queue
+  GlobalQueue runq;  // global run queue
   std::atomic<std::int64_t> runq_count{0};
 
   std::mutex mu;  // idle Ps, idle Ms, thread creation, set_procs
