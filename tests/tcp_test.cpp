@@ -452,11 +452,14 @@ TEST_CASE("many concurrent connections are served by a few threads") {
     });
   }
   CHECK(gopool::test::wait_until([&] { return connected.load() == conns; }));
+  // Every server-side goroutine waits in read at once, parked on the netpoller.
+  CHECK(waiters_at_least(conns));
   go_on = true;
   wg.wait();
   CHECK(ok.load() == conns);
-  // The connections' goroutines parked on the netpoller: no thread per connection.
-  CHECK(gopool::runtime_stats().threads - threads_before < 8);
+  // No thread per connection (the monitor may add a few threads for goroutines it sees running
+  // long on a loaded machine, never one per connection).
+  CHECK(gopool::runtime_stats().threads - threads_before < conns / 4);
   CHECK(!l->close());
 }
 

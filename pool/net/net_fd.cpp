@@ -64,7 +64,15 @@ std::error_code NetFd::check_deadline(bool write) const noexcept {
   return {};
 }
 
+void NetFd::pass(bool write) noexcept {
+  std::uint32_t& streak = write ? write_streak : read_streak;
+  if (++streak < kFairnessOps) return;
+  streak = 0;
+  if (gopool::in_goroutine()) gopool::yield();
+}
+
 std::error_code NetFd::wait(bool write) noexcept {
+  (write ? write_streak : read_streak) = 0;
   const std::int64_t d = (write ? write_deadline : read_deadline).load(std::memory_order_acquire);
   const auto deadline = d == kNoDeadlineNs
                             ? std::chrono::steady_clock::time_point::max()
@@ -88,9 +96,12 @@ std::error_code NetFd::set_deadline(bool read, bool write,
   NetOp op(this);
   if (!op.ok()) return gopool::net::errc::closed;
   const std::int64_t d = deadline_ns(deadline);
-  if (read) read_deadline.store(d, std::memory_order_release);
-  if (write) write_deadline.store(d, std::memory_order_release);
-  netpoll_interrupt(pd, read, write);
+  // Only a waiter whose deadline came earlier needs waking: one whose deadline moved later
+  // times out at the old one, sees the new one and waits again. So the usual per-request
+  // push of a deadline costs no wake-up (and no extra syscall in the next read).
+  const bool wake_reader = read && d < read_deadline.exchange(d, std::memory_order_acq_rel);
+  const bool wake_writer = write && d < write_deadline.exchange(d, std::memory_order_acq_rel);
+  if (wake_reader || wake_writer) netpoll_interrupt(pd, wake_reader, wake_writer);
   return {};
 }
 

@@ -61,6 +61,12 @@ struct NetFd {
   // deadline. Returns {} when the call should be retried, errc::timeout, or errc::closed.
   std::error_code wait(bool write) noexcept;
 
+  // pass: counts an operation in one direction that finished; every kFairnessOps-th one in a row
+  // without a wait yields. Goroutines cannot be preempted, so a goroutine whose socket always
+  // has data (a busy peer on another P) would otherwise keep its P from everything else. Called
+  // with the direction's IoLock held (it guards the streak).
+  void pass(bool write) noexcept;
+
   // check_deadline: errc::timeout if the direction's deadline has passed, else {}.
   std::error_code check_deadline(bool write) const noexcept;
 
@@ -76,8 +82,12 @@ struct NetFd {
   std::atomic<std::uint64_t> refs{0};  // kClosing | users * kRef
   std::atomic<std::int64_t> read_deadline{kNoDeadlineNs};
   std::atomic<std::int64_t> write_deadline{kNoDeadlineNs};
-  IoLock read_lock;   // one reader (or acceptor) at a time
-  IoLock write_lock;  // one writer at a time
+  IoLock read_lock;                // one reader (or acceptor) at a time
+  IoLock write_lock;               // one writer at a time
+  std::uint32_t read_streak = 0;   // reads since the last wait (under read_lock)
+  std::uint32_t write_streak = 0;  // writes since the last wait (under write_lock)
+
+  static constexpr std::uint32_t kFairnessOps = 64;
 };
 
 // NetOp: acquire() for a scope; `ok` is false on an empty or closing NetFd.

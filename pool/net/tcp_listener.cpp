@@ -89,6 +89,7 @@ Result<TcpStream> TcpListener::accept() {
       ::setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       NetFd* conn = NetFd::open(s);
       if (conn == nullptr) return errno_code(errno);
+      fd->pass(false);
       return TcpStream(conn);
     }
     const int err = errno;

@@ -103,7 +103,10 @@ IoResult TcpStream::read(void* data, std::size_t size) {
     if (fd->closing()) return {0, errc::closed};
     if (auto ec = fd->check_deadline(false)) return {0, ec};
     const ssize_t n = ::recv(fd->fd, data, size, 0);
-    if (n > 0) return {static_cast<std::size_t>(n), {}};
+    if (n > 0) {
+      fd->pass(false);
+      return {static_cast<std::size_t>(n), {}};
+    }
     if (n == 0) return {0, errc::eof};
     const int err = errno;
     if (err == EINTR) continue;
@@ -133,6 +136,7 @@ IoResult TcpStream::read_full(void* data, std::size_t size) {
     if (!would_block(err)) return {done, errno_code(err)};
     if (auto ec = fd->wait(false)) return {done, ec};
   }
+  fd->pass(false);
   return {done, {}};
 }
 
@@ -146,7 +150,10 @@ IoResult TcpStream::write(const void* data, std::size_t size) {
     if (fd->closing()) return {0, errc::closed};
     if (auto ec = fd->check_deadline(true)) return {0, ec};
     const ssize_t n = ::send(fd->fd, data, size, MSG_NOSIGNAL);
-    if (n >= 0) return {static_cast<std::size_t>(n), {}};
+    if (n >= 0) {
+      fd->pass(true);
+      return {static_cast<std::size_t>(n), {}};
+    }
     const int err = errno;
     if (err == EINTR) continue;
     if (!would_block(err)) return {0, errno_code(err)};
@@ -174,6 +181,7 @@ IoResult TcpStream::write_all(const void* data, std::size_t size) {
     if (!would_block(err)) return {done, errno_code(err)};
     if (auto ec = fd->wait(true)) return {done, ec};
   }
+  fd->pass(true);
   return {done, {}};
 }
 

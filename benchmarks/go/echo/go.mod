@@ -1,0 +1,3 @@
+module gopool/benchmarks/go/echo
+
+go 1.19

@@ -1,0 +1,3 @@
+module gopool/benchmarks/go/http
+
+go 1.19
