@@ -129,7 +129,7 @@ TEST_CASE("dropped children do not pile up in the parent; no goroutines are used
     auto c = gopool::with_timeout(root, 1h);  // never cancelled, just dropped
     (void)c;
   }
-  CHECK(gopool::num_goroutines() == before);
+  CHECK(gopool::num_goroutines() <= before);  // (one from an earlier case may just be ending)
   root.cancel();
 }
 

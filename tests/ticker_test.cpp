@@ -50,7 +50,7 @@ TEST_CASE("an abandoned after() is cleaned up at once") {
   for (int i = 0; i < 5000; ++i) {
     (void)gopool::after(1h);
   }
-  CHECK(gopool::num_goroutines() == before);  // no goroutine per timer
+  CHECK(gopool::num_goroutines() <= before);  // no goroutine per timer
 }
 
 TEST_CASE("a ticker ticks repeatedly and stops") {

@@ -228,7 +228,11 @@ class Future {
     state_->wait();
     Holder holder{std::exchange(state_, nullptr)};
     if (holder.state->error()) {
-      std::rethrow_exception(holder.state->error());
+      // Take our own reference to the exception: whichever side drops the state last, the
+      // exception object is then freed by the thread that caught it.
+      std::exception_ptr error = holder.state->error();
+      holder.release();
+      std::rethrow_exception(std::move(error));
     }
     return holder.state->take_value();
   }
@@ -239,7 +243,12 @@ class Future {
 
   struct Holder {
     State* state;
-    ~Holder() { state->release(); }
+    void release() noexcept { std::exchange(state, nullptr)->release(); }
+    ~Holder() {
+      if (state != nullptr) {
+        state->release();
+      }
+    }
   };
 
   explicit Future(State* state) noexcept : state_(state) {}

@@ -217,17 +217,19 @@ std::size_t run_select(std::tuple<Cases&...> cases, std::index_sequence<Is...> s
       order[m++] = static_cast<std::uint32_t>(i);
     }
   }
-  for (std::size_t j = m; j > 1; --j) {
-    std::swap(order[j - 1], order[select_rand() % j]);
-  }
   std::array<ChanCore*, n> locks{};
   std::size_t k = 0;
   for (std::size_t j = 0; j < m; ++j) {
     locks[k++] = by_case[order[j]];
   }
-  std::sort(locks.begin(), locks.begin() + static_cast<std::ptrdiff_t>(k));
-  k = static_cast<std::size_t>(
-      std::unique(locks.begin(), locks.begin() + static_cast<std::ptrdiff_t>(k)) - locks.begin());
+  if constexpr (n > 1) {
+    for (std::size_t j = m; j > 1; --j) {
+      std::swap(order[j - 1], order[select_rand() % j]);
+    }
+    std::sort(locks.begin(), locks.begin() + static_cast<std::ptrdiff_t>(k));
+    k = static_cast<std::size_t>(
+        std::unique(locks.begin(), locks.begin() + static_cast<std::ptrdiff_t>(k)) - locks.begin());
+  }
 
   // Pass 1: take the first ready case.
   lock_all(locks.data(), k);
