@@ -21,10 +21,9 @@
 #include <system_error>
 #include <thread>
 
-#include <spdlog/spdlog.h>
-
 #include "runtime/fatal.hpp"
 #include "runtime/futex.hpp"
+#include "runtime/log.hpp"
 #include "runtime/netpoll.hpp"
 #include "runtime/sysmon.hpp"
 
@@ -691,7 +690,7 @@ void warn_long_runner(Sched& s, P* p) {
     id = g->id.load(std::memory_order_relaxed);
     where = g->where.load(std::memory_order_relaxed);
   }
-  spdlog::warn(
+  runtime_log().warn(
       "gopool: goroutine {} (created at {}:{}) has run for 10 ms without a switch point; a "
       "spare P runs the other goroutines meanwhile (C++ code cannot be preempted: call "
       "gopool::yield() in long loops)",
@@ -904,6 +903,7 @@ void sched_start() {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGSEGV, &sa, &g_previous_segv);
   on_exit(on_process_exit, nullptr);
+  runtime_log();  // created now, so that it outlives what the user's statics may destroy
   sysmon_start(*s);
 }
 

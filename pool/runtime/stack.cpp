@@ -10,7 +10,7 @@
 #include <system_error>
 #include <vector>
 
-#include <spdlog/spdlog.h>
+#include "runtime/log.hpp"
 
 namespace gopool::detail {
 namespace {
@@ -108,7 +108,7 @@ Stack stack_allocate(std::size_t size) {
     return stack;
   }
   if (!s.slab_mode_logged.exchange(true)) {
-    spdlog::warn(
+    runtime_log().warn(
         "gopool: {} guarded goroutine stacks reached the map-entry budget (vm.max_map_count); "
         "further stacks come from slabs, checked by a canary at every switch",
         s.guarded_budget);
