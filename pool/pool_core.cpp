@@ -21,6 +21,9 @@
 #include <typeinfo>
 #include <utility>
 
+#include "gopool/chan.hpp"
+#include "gopool/context.hpp"
+#include "gopool/select.hpp"
 #include "worker.hpp"
 #include "worker_queue.hpp"
 #include "worker_ring.hpp"
@@ -83,6 +86,7 @@ std::string describe(const std::exception_ptr& error) {
 struct PoolCore::Waiter {
   enum State : std::uint8_t { waiting, granted, closed };
   Parker* parker = nullptr;
+  Chan<std::monostate>* signal = nullptr;  // set: notify by closing it (a Context wait)
   Waiter* prev = nullptr;
   Waiter* next = nullptr;
   PoolGrant grant;
@@ -150,17 +154,11 @@ void PoolCore::shutdown() {
 // ---------------------------------------------------------------------------------------------
 // Taking a worker (the caller side)
 
-std::error_code PoolCore::acquire(PoolGrant& grant, const PoolWait& wait) {
-  lock_.lock();
-  if (closed_.load(std::memory_order_relaxed)) {
-    lock_.unlock();
-    return errc::pool_closed;
-  }
+bool PoolCore::try_take_locked(PoolGrant& grant) noexcept {
   if (PoolWorker* w = idle_->detach()) {
     bump(busy_, 1);
-    lock_.unlock();
     grant = {w, false};
-    return {};
+    return true;
   }
   const int cap = capacity_.load(std::memory_order_relaxed);
   if (cap < 0 || running_.load(std::memory_order_relaxed) < cap) {
@@ -168,6 +166,18 @@ std::error_code PoolCore::acquire(PoolGrant& grant, const PoolWait& wait) {
     bump(alive_, 1);
     bump(busy_, 1);
     grant = {pop_free_locked(), true};
+    return true;
+  }
+  return false;
+}
+
+std::error_code PoolCore::acquire(PoolGrant& grant, const PoolWait& wait) {
+  lock_.lock();
+  if (closed_.load(std::memory_order_relaxed)) {
+    lock_.unlock();
+    return errc::pool_closed;
+  }
+  if (try_take_locked(grant)) {
     lock_.unlock();
     return {};
   }
@@ -180,22 +190,29 @@ std::error_code PoolCore::acquire(PoolGrant& grant, const PoolWait& wait) {
   return wait_for_worker(grant, wait);  // unlocks
 }
 
+void PoolCore::enqueue_waiter_locked(Waiter* w) noexcept {
+  w->prev = waiters_tail_;
+  if (waiters_tail_ != nullptr) {
+    waiters_tail_->next = w;
+  } else {
+    waiters_head_ = w;
+  }
+  waiters_tail_ = w;
+  bump(waiting_, 1);
+}
+
 std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const PoolWait& wait) {
   // Called with the lock held, the pool open and full.
   if (wait.kind == PoolWait::Kind::until && wait.deadline <= Clock::now()) {
     lock_.unlock();
     return errc::timeout;
   }
+  if (wait.kind == PoolWait::Kind::context) {
+    return wait_for_worker(grant, *wait.context);
+  }
   Waiter me;
   me.parker = current_parker();
-  me.prev = waiters_tail_;
-  if (waiters_tail_ != nullptr) {
-    waiters_tail_->next = &me;
-  } else {
-    waiters_head_ = &me;
-  }
-  waiters_tail_ = &me;
-  bump(waiting_, 1);
+  enqueue_waiter_locked(&me);
   lock_.unlock();
 
   if (wait.kind == PoolWait::Kind::forever) {
@@ -210,6 +227,52 @@ std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const PoolWait& wait
     }
     lock_.unlock();
     park(me.parker, WaitReason::pool_submit);  // the grant's unpark is on its way
+  }
+  if (me.state.load(std::memory_order_acquire) == Waiter::closed) {
+    return errc::pool_closed;
+  }
+  grant = me.grant;
+  return {};
+}
+
+std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const Context& context) {
+  // As above, but the caller also gives up when the context is done. The context can only be
+  // watched through its done() channel, so this waiter is told about its grant by closing a
+  // channel of its own instead of an unpark, and waits on both channels with select. Only
+  // callers that really block pay for the channel.
+  if (std::error_code done = context.err()) {
+    lock_.unlock();
+    return done;
+  }
+  lock_.unlock();
+  Chan<std::monostate> signal;  // may throw std::bad_alloc: nothing is enqueued yet
+  Waiter me;
+  me.parker = current_parker();
+  me.signal = &signal;
+  lock_.lock();
+  if (closed_.load(std::memory_order_relaxed)) {
+    lock_.unlock();
+    return errc::pool_closed;
+  }
+  if (try_take_locked(grant)) {  // a worker freed up while the lock was released
+    lock_.unlock();
+    return {};
+  }
+  enqueue_waiter_locked(&me);
+  lock_.unlock();
+
+  const std::size_t fired = select(on_recv(signal), on_recv(context.done()));
+  if (fired == 1) {
+    lock_.lock();
+    if (me.state.load(std::memory_order_relaxed) == Waiter::waiting) {
+      remove_waiter_locked(&me);
+      bump(waiting_, -1);
+      lock_.unlock();
+      std::error_code done = context.err();
+      return done ? done : make_error_code(errc::timeout);
+    }
+    lock_.unlock();
+    (void)signal.recv();  // granted meanwhile: its close is on its way
   }
   if (me.state.load(std::memory_order_acquire) == Waiter::closed) {
     return errc::pool_closed;
@@ -478,7 +541,12 @@ void PoolCore::deliver(const Wakeups& wk) noexcept {
   // Read every link before the unpark that lets its owner return.
   for (Waiter* w = wk.waiters; w != nullptr;) {
     Waiter* next = w->next;
-    unpark(w->parker);
+    if (w->signal != nullptr) {
+      const Chan<std::monostate> signal = *w->signal;  // keep it alive past the wake-up
+      signal.close();
+    } else {
+      unpark(w->parker);
+    }
     w = next;
   }
   for (Sleeper* s = wk.idle; s != nullptr;) {

@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "gopool/chan.hpp"
+#include "gopool/context.hpp"
 #include "gopool/runtime.hpp"
 #include "gopool/wait_group.hpp"
 #include "pool_helpers.hpp"
@@ -155,4 +156,19 @@ TEST_CASE("submit through a MultiPool; a closed one refuses") {
   CHECK(mp.release_timeout(1s) == errc::pool_closed);
   mp.reboot();
   CHECK(mp.submit([] { return 2; }).get() == 2);
+}
+
+TEST_CASE("post(ctx) / submit(ctx) through a MultiPool") {
+  MultiPool mp(2, 1, LoadBalancing::round_robin);
+  gopool::Chan<int> c;
+  CloseAtExit<int> guard{c};
+  REQUIRE(!mp.post([c] { (void)c.recv(); }));
+  REQUIRE(!mp.post([c] { (void)c.recv(); }));
+  auto ctx = gopool::with_timeout(gopool::background(), 20ms);
+  CHECK(mp.post(ctx, [] {}) == gopool::context_errc::deadline_exceeded);
+  auto f = mp.submit(ctx, [] { return 1; });
+  CHECK_THROWS_AS(f.get(), std::system_error);
+  c.close();
+  mp.wait();
+  CHECK(mp.submit(gopool::background(), [] { return 3; }).get() == 3);
 }

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <ostream>
 #include <stdexcept>
 #include <string>
@@ -15,6 +16,8 @@
 #include <vector>
 
 #include "gopool/chan.hpp"
+#include "gopool/context.hpp"
+#include "gopool/detail/spin_lock.hpp"
 #include "gopool/runtime.hpp"
 #include "gopool/wait_group.hpp"
 #include "pool_helpers.hpp"
@@ -838,4 +841,88 @@ TEST_CASE("a worker stack size can be set per pool") {
     return big[0] + big[sizeof(big) - 1];
   });
   CHECK(f.get() == 3);
+}
+
+TEST_CASE("post(ctx) / submit(ctx): a blocked caller gives up when its context is done") {
+  std::vector<std::error_code> refused;
+  gopool::detail::SpinLock mu;
+  PoolOptions o;
+  o.on_reject = [&](gopool::RejectedTask t) {
+    std::lock_guard<gopool::detail::SpinLock> guard(mu);
+    refused.push_back(t.error());
+  };
+  Pool p(1, o);
+  gopool::Chan<int> c;
+  CloseAtExit<int> guard{c};
+  REQUIRE(!p.post([c] { (void)c.recv(); }));  // p is full now
+
+  SUBCASE("cancel() while blocked") {
+    gopool::Context ctx = gopool::with_cancel(gopool::background());
+    std::thread canceller([&] {
+      REQUIRE(eventually([&] { return p.waiting() == 1; }));
+      ctx.cancel();
+    });
+    CHECK(p.post(ctx, [] {}) == gopool::context_errc::canceled);
+    canceller.join();
+    CHECK(p.waiting() == 0);
+    REQUIRE(refused.size() == 1);
+    CHECK(refused[0] == gopool::context_errc::canceled);
+  }
+  SUBCASE("deadline while blocked") {
+    auto ctx = gopool::with_timeout(gopool::background(), 30ms);
+    CHECK(p.post(ctx, [] {}) == gopool::context_errc::deadline_exceeded);
+    auto f = p.submit(gopool::with_timeout(gopool::background(), 10ms), [] { return 1; });
+    try {
+      f.get();
+      FAIL("expected std::system_error");
+    } catch (const std::system_error& e) {
+      CHECK(e.code() == gopool::context_errc::deadline_exceeded);
+    }
+    CHECK(refused.size() == 2);
+  }
+  SUBCASE("an already-done context refuses at once when the pool is full") {
+    auto ctx = gopool::with_cancel(gopool::background());
+    ctx.cancel();
+    CHECK(p.post(ctx, [] {}) == gopool::context_errc::canceled);
+  }
+  SUBCASE("a worker that frees up first wins") {
+    auto ctx = gopool::with_timeout(gopool::background(), 1h);
+    std::thread t([&] {
+      REQUIRE(eventually([&] { return p.waiting() == 1; }));
+      c.send(1);
+    });
+    std::atomic<bool> ran{false};
+    CHECK(!p.post(ctx, [&] { ran = true; }));
+    t.join();
+    p.wait();
+    CHECK(ran.load());
+    // With a free worker even a done context is accepted (as x/sync's Semaphore.Acquire).
+    auto done = gopool::with_cancel(gopool::background());
+    done.cancel();
+    CHECK(p.submit(done, [] { return 2; }).get() == 2);
+    CHECK(refused.empty());
+  }
+  SUBCASE("release() while blocked on a context wait") {
+    gopool::Context ctx;  // background: never done
+    std::thread releaser([&] {
+      REQUIRE(eventually([&] { return p.waiting() == 1; }));
+      p.release();
+    });
+    CHECK(p.post(ctx, [] {}) == errc::pool_closed);
+    releaser.join();
+  }
+  SUBCASE("from a goroutine") {
+    auto ctx = gopool::with_cancel(gopool::background());
+    gopool::WaitGroup wg;
+    std::error_code got;
+    wg.add(1);
+    gopool::go([&] {
+      got = p.post(ctx, [] {});
+      wg.done();
+    });
+    REQUIRE(eventually([&] { return p.waiting() == 1; }));
+    ctx.cancel();
+    wg.wait();
+    CHECK(got == gopool::context_errc::canceled);
+  }
 }

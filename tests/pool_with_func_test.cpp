@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "gopool/chan.hpp"
+#include "gopool/context.hpp"
 #include "gopool/runtime.hpp"
 #include "gopool/wait_group.hpp"
 #include "pool_helpers.hpp"
@@ -432,4 +433,14 @@ TEST_CASE("invoke_for gives up with errc::timeout; move-only arguments are moved
   p.wait();
   CHECK(p.stats().completed == 2);
   CHECK(p.stats().rejected == 1);
+}
+
+TEST_CASE("invoke(ctx) gives up when the context is done") {
+  gopool::Chan<int> c;
+  PoolWithFunc<int> p(1, [c](int) { (void)c.recv(); });
+  CloseAtExit<int> guard{c};
+  REQUIRE(!p.invoke(0));
+  CHECK(p.invoke(gopool::with_timeout(gopool::background(), 20ms), 1) ==
+        gopool::context_errc::deadline_exceeded);
+  CHECK(p.waiting() == 0);
 }

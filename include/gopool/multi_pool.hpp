@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "gopool/context.hpp"
 #include "gopool/detail/pool_submit.hpp"
 #include "gopool/errors.hpp"
 #include "gopool/future.hpp"
@@ -65,18 +66,23 @@ class MultiPool {
                      std::forward<F>(f));
   }
 
+  // post: post() that gives up waiting for a worker when ctx is done (error: ctx.err()).
+  template <detail::PostableTask F>
+  [[nodiscard]] std::error_code post(const Context& ctx, F&& f) {
+    return post_impl(detail::PoolWait::for_context(ctx), std::forward<F>(f));
+  }
+
   // submit: Pool::submit() on the pool the strategy picks (with the same retry as post()).
   template <class F, class... Args>
   Future<detail::SubmitResult<F, Args...>> submit(F&& f, Args&&... args) {
-    if (is_closed()) {
-      using R = detail::SubmitResult<F, Args...>;
-      return make_exceptional_future<R>(
-          std::make_exception_ptr(std::system_error(make_error_code(errc::pool_closed))));
-    }
-    return detail::submit_with(
-        pools_.front()->core_,
-        [this](detail::PoolGrant& grant) { return acquire(grant, detail::PoolWait{}); },
-        std::forward<F>(f), std::forward<Args>(args)...);
+    return submit_impl(detail::PoolWait{}, std::forward<F>(f), std::forward<Args>(args)...);
+  }
+
+  // submit: submit() that gives up waiting for a worker when ctx is done.
+  template <class F, class... Args>
+  Future<detail::SubmitResult<F, Args...>> submit(const Context& ctx, F&& f, Args&&... args) {
+    return submit_impl(detail::PoolWait::for_context(ctx), std::forward<F>(f),
+                       std::forward<Args>(args)...);
   }
 
   // size: the number of pools.
@@ -129,6 +135,18 @@ class MultiPool {
     return detail::post_with(
         pools_.front()->core_, [&](detail::PoolGrant& grant) { return acquire(grant, wait); },
         std::forward<F>(f));
+  }
+  template <class F, class... Args>
+  Future<detail::SubmitResult<F, Args...>> submit_impl(const detail::PoolWait& wait, F&& f,
+                                                       Args&&... args) {
+    if (is_closed()) {
+      using R = detail::SubmitResult<F, Args...>;
+      return make_exceptional_future<R>(
+          std::make_exception_ptr(std::system_error(make_error_code(errc::pool_closed))));
+    }
+    return detail::submit_with(
+        pools_.front()->core_, [&](detail::PoolGrant& grant) { return acquire(grant, wait); },
+        std::forward<F>(f), std::forward<Args>(args)...);
   }
   IndexedCount at(int index, int (detail::PoolBase::*counter)() const noexcept) const noexcept;
 

@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "gopool/context.hpp"
 #include "gopool/detail/pool_core.hpp"
 #include "gopool/detail/pool_submit.hpp"
 #include "gopool/errors.hpp"
@@ -70,6 +71,14 @@ class Pool : public detail::PoolBase {
     return post_impl(detail::PoolWait::until(deadline), std::forward<F>(f));
   }
 
+  // post: post() that also gives up when ctx is done while the caller waits for a worker: the
+  // task is then refused with ctx.err() (context_errc::canceled or deadline_exceeded). A free
+  // worker is taken even if ctx is already done (as x/sync's Semaphore.Acquire).
+  template <detail::PostableTask F>
+  [[nodiscard]] std::error_code post(const Context& ctx, F&& f) {
+    return post_impl(detail::PoolWait::for_context(ctx), std::forward<F>(f));
+  }
+
   // submit: post() of f(args...) (arguments decay-copied, as std::async) with a Future of its
   // result. The future holds what f returns or throws; if the pool refuses the task (errors as
   // post()), get() throws std::system_error with that error code — unless the on_reject handler
@@ -88,6 +97,14 @@ class Pool : public detail::PoolBase {
     return submit_impl(detail::PoolWait::until(
                            detail::deadline_after(std::chrono::ceil<Clock::duration>(timeout))),
                        std::forward<F>(f), std::forward<Args>(args)...);
+  }
+
+  // submit: submit() that gives up waiting for a worker when ctx is done; the future then
+  // throws std::system_error with ctx.err().
+  template <class F, class... Args>
+  Future<detail::SubmitResult<F, Args...>> submit(const Context& ctx, F&& f, Args&&... args) {
+    return submit_impl(detail::PoolWait::for_context(ctx), std::forward<F>(f),
+                       std::forward<Args>(args)...);
   }
 
  private:

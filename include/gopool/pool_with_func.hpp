@@ -7,6 +7,7 @@
 #include <system_error>
 #include <utility>
 
+#include "gopool/context.hpp"
 #include "gopool/detail/pool_core.hpp"
 #include "gopool/detail/pool_submit.hpp"
 #include "gopool/errors.hpp"
@@ -44,6 +45,12 @@ class PoolWithFunc : public detail::PoolBase {
     return invoke_impl(detail::PoolWait::until(
                            detail::deadline_after(std::chrono::ceil<Clock::duration>(timeout))),
                        std::move(arg));
+  }
+
+  // invoke: invoke() that gives up waiting for a worker when ctx is done (the error is then
+  // ctx.err()).
+  [[nodiscard]] std::error_code invoke(const Context& ctx, Arg arg) {
+    return invoke_impl(detail::PoolWait::for_context(ctx), std::move(arg));
   }
 
   // invoke_until: invoke() that waits until `deadline` at the latest, else errc::timeout.

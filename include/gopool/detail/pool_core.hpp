@@ -132,6 +132,9 @@ class PoolCore {
   void retire_after_exception(PoolWorker* w, std::exception_ptr error);
   void handle_exception(std::exception_ptr error) noexcept;
   std::error_code wait_for_worker(PoolGrant& grant, const PoolWait& wait);
+  std::error_code wait_for_worker(PoolGrant& grant, const Context& context);
+  void enqueue_waiter_locked(Waiter* w) noexcept;
+  bool try_take_locked(PoolGrant& grant) noexcept;
   PoolWorker* pop_free_locked() noexcept;
   void push_free_locked(PoolWorker* w) noexcept;
   Waiter* pop_waiter_locked() noexcept;
