@@ -52,10 +52,13 @@ echo "echo ping-pong: $conns connections, $size-byte messages, ${duration_ms} ms
 for r in $(seq "$rounds"); do
   g=$("$bench" --conns "$conns" --size "$size" --duration-ms "$duration_ms" --reps 1 --procs "$procs" | metric)
   o=$("$tmp/echo_go" -conns "$conns" -size "$size" -duration "${duration_ms}ms" -reps 1 -procs "$go_procs" | metric)
-  echo "round $r: gopool $g msgs/s, go $o msgs/s"
+  ratio=$(awk -v a="$g" -v b="$o" 'BEGIN {printf "%.2f", a / b}')
+  echo "round $r: gopool $g msgs/s, go $o msgs/s, gopool/go ${ratio}x"
   echo "$g" >>"$tmp/gopool"
   echo "$o" >>"$tmp/go"
+  echo "$ratio" >>"$tmp/ratio"
 done
 mg=$(median <"$tmp/gopool")
 mo=$(median <"$tmp/go")
-echo "median: gopool $mg msgs/s, go $mo msgs/s, gopool/go $(awk -v a="$mg" -v b="$mo" 'BEGIN {printf "%.2f", a / b}')x"
+echo "median: gopool $mg msgs/s, go $mo msgs/s, gopool/go $(awk -v a="$mg" -v b="$mo" 'BEGIN {printf "%.2f", a / b}')x" \
+  "(median of the per-round ratios $(median <"$tmp/ratio")x)"

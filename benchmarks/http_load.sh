@@ -114,6 +114,11 @@ for path in $paths; do
       echo "$p99" >>"$tmp/$n.$key.p99"
       line="$line  $n ${rps} req/s p99 ${p99} ms${non2xx:+ non-2xx $non2xx}${errors:+ ($errors)}"
     done
+    if [ "$with_go" = 1 ]; then
+      awk -v a="$(tail -1 "$tmp/gopool.$key.rps")" -v b="$(tail -1 "$tmp/go.$key.rps")" \
+        'BEGIN {printf "%.2f\n", a / b}' >>"$tmp/ratio.$key"
+      line="$line  gopool/go $(tail -1 "$tmp/ratio.$key")x"
+    fi
     echo "$line"
   done
 done
@@ -127,6 +132,7 @@ for path in $paths; do
   if [ "$with_go" = 1 ]; then
     a=$(median <"$tmp/gopool.$key.rps")
     b=$(median <"$tmp/go.$key.rps")
-    echo "$path: gopool/go requests/s = $(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.2f", a / b}')x"
+    echo "$path: gopool/go requests/s = $(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.2f", a / b}')x" \
+      "(median of the per-round ratios $(median <"$tmp/ratio.$key")x)"
   fi
 done
