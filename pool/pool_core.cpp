@@ -36,6 +36,7 @@ constexpr std::size_t kMinStack = 16 * 1024;
 constexpr std::size_t kMaxStack = std::size_t{1} << 30;
 constexpr std::size_t kStackReserveLimit = 4096;  // idle slots reserved up front (no pre_alloc)
 constexpr int kIdleSpins = 64;                    // mailbox checks before an idle worker parks
+constexpr int kYieldEvery = 64;  // tasks a worker may take without parking before it yields
 
 inline void cpu_relax() noexcept {
 #if defined(__x86_64__) || defined(__i386__)
@@ -397,7 +398,7 @@ void PoolCore::send_mail(PoolWorker* w, std::uint32_t mail) noexcept {
   }
 }
 
-std::uint32_t PoolCore::wait_for_mail(PoolWorker* w) noexcept {
+std::uint32_t PoolCore::wait_for_mail(PoolWorker* w, int& unparked_streak) noexcept {
   // Spin briefly first: a producer posting back-to-back usually hands the next task to the
   // worker that went idle last (LIFO), which then runs it without a trip through the scheduler.
   std::uint32_t mail = w->mail.load(std::memory_order_acquire);
@@ -410,6 +411,12 @@ std::uint32_t PoolCore::wait_for_mail(PoolWorker* w) noexcept {
                                       std::memory_order_acquire)) {
     park(w->parker, WaitReason::pool_idle);  // the sender that replaces kParking unparks us
     mail = w->mail.load(std::memory_order_acquire);
+    unparked_streak = 0;
+  } else if (++unparked_streak >= kYieldEvery) {
+    // A worker fed while spinning never reaches a switch point by itself; let the other
+    // goroutines of its P run now and then (there is no preemption).
+    unparked_streak = 0;
+    yield();
   }
   w->mail.store(PoolWorker::kEmpty, std::memory_order_relaxed);
   return mail;
@@ -417,6 +424,7 @@ std::uint32_t PoolCore::wait_for_mail(PoolWorker* w) noexcept {
 
 void PoolCore::worker_main(PoolWorker* w) {
   w->parker = current_parker();
+  int unparked_streak = 0;
   for (;;) {
     std::exception_ptr error;
     try {
@@ -432,7 +440,7 @@ void PoolCore::worker_main(PoolWorker* w) {
     if (!revert(w)) {
       return;
     }
-    if (wait_for_mail(w) == PoolWorker::kExit) {
+    if (wait_for_mail(w, unparked_streak) == PoolWorker::kExit) {
       retire(w);  // purged or released while idle
       return;
     }

@@ -126,7 +126,7 @@ class PoolCore {
 
   void worker_main(PoolWorker* w);
   static void send_mail(PoolWorker* w, std::uint32_t mail) noexcept;
-  static std::uint32_t wait_for_mail(PoolWorker* w) noexcept;
+  static std::uint32_t wait_for_mail(PoolWorker* w, int& unparked_streak) noexcept;
   bool revert(PoolWorker* w);
   void retire(PoolWorker* w);
   void retire_after_exception(PoolWorker* w, std::exception_ptr error);
