@@ -412,3 +412,11 @@ TEST_CASE("many producers and consumers, goroutines and threads mixed") {
     CHECK(sum == n * (n - 1) / 2);
   }
 }
+
+TEST_CASE("huge timeouts saturate instead of overflowing") {
+  gopool::Chan<int> ch;
+  gopool::go([ch] { ch.send(1); });
+  CHECK(ch.recv_for(std::chrono::hours::max()) == 1);
+  gopool::go([ch] { (void)ch.recv(); });
+  CHECK(ch.send_for(2, std::chrono::nanoseconds::max()));
+}

@@ -157,3 +157,12 @@ TEST_CASE("concurrent cancel, deadline and drop of a deep tree") {
     }
   }
 }
+
+TEST_CASE("a huge timeout saturates instead of overflowing") {
+  auto ctx = gopool::with_timeout(gopool::background(), std::chrono::hours::max());
+  CHECK_FALSE(ctx.err());
+  REQUIRE(ctx.deadline().has_value());
+  CHECK(*ctx.deadline() > gopool::Clock::now() + std::chrono::hours(24 * 365));
+  ctx.cancel();
+  CHECK(ctx.err() == gopool::context_errc::canceled);
+}

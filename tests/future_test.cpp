@@ -231,3 +231,12 @@ TEST_CASE("async runs on a goroutine and carries results and exceptions") {
   }
   CHECK(sum == 328350);
 }
+
+TEST_CASE("huge timeouts saturate instead of overflowing") {
+  gopool::Promise<int> p;
+  auto f = p.get_future();
+  gopool::go([p = std::move(p)]() mutable { p.set_value(3); });
+  CHECK(f.wait_for(std::chrono::hours::max()));
+  CHECK(f.wait_for(std::chrono::duration<double>(1e300)));
+  CHECK(f.get() == 3);
+}

@@ -121,3 +121,14 @@ TEST_CASE("contended waiters get the lock in arrival order") {
   wg.wait();
   CHECK(order == std::vector<int>{0, 1, 2, 3, 4});
 }
+
+TEST_CASE("huge timeouts saturate instead of overflowing") {
+  gopool::Mutex mu;
+  CHECK(mu.try_lock_for(std::chrono::hours::max()));
+  gopool::go([&] {
+    gopool::sleep_for(1ms);
+    mu.unlock();
+  });
+  CHECK(mu.try_lock_for(std::chrono::hours::max()));  // waits for the goroutine's unlock
+  mu.unlock();
+}

@@ -309,3 +309,12 @@ TEST_CASE("two selects hand values to each other (send and receive cases on both
   CHECK(a_got == kRounds);
   CHECK(b_got == kRounds);
 }
+
+TEST_CASE("a huge select timeout saturates instead of overflowing") {
+  gopool::Chan<int> ch(1);
+  gopool::go([ch] { ch.send(4); });
+  int got = 0;
+  CHECK(gopool::select(gopool::on_recv(ch, [&](int v) { got = v; }),
+                       gopool::on_timeout(std::chrono::hours::max())) == 0);
+  CHECK(got == 4);
+}

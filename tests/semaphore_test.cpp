@@ -175,3 +175,10 @@ TEST_CASE("a semaphore caps concurrency across goroutines and threads") {
   CHECK(max_inside <= kCap);
   CHECK(sem.available() == kCap);
 }
+
+TEST_CASE("huge timeouts saturate instead of overflowing") {
+  gopool::Semaphore sem(1);
+  CHECK(sem.acquire_for(std::chrono::hours::max()));
+  gopool::go([&] { sem.release(); });
+  CHECK(sem.acquire_for(std::chrono::hours::max()));
+}

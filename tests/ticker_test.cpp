@@ -122,3 +122,11 @@ TEST_CASE("stop races ticks: many short-lived fast tickers") {
   });
   other.join();
 }
+
+TEST_CASE("huge periods and delays saturate instead of overflowing") {
+  gopool::Ticker t(std::chrono::hours::max());
+  CHECK_FALSE(t.chan().try_recv().has_value());
+  t.reset(std::chrono::duration<double>(1e300));
+  auto a = gopool::after(std::chrono::hours::max());
+  CHECK_FALSE(a.try_recv().has_value());
+}

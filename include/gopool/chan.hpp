@@ -17,6 +17,7 @@
 
 #include "gopool/detail/parker.hpp"
 #include "gopool/detail/spin_lock.hpp"
+#include "gopool/detail/sync_time.hpp"
 #include "gopool/runtime.hpp"
 
 namespace gopool {
@@ -650,7 +651,7 @@ class Chan {
     if (d <= d.zero()) {
       return Clock::time_point::min();
     }
-    return Clock::now() + std::chrono::ceil<Clock::duration>(d);
+    return detail::deadline_in(d);
   }
 
   // Parks with a deadline; on timeout withdraws me, or, if a completer already took it,

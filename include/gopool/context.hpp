@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "gopool/chan.hpp"
+#include "gopool/detail/sync_time.hpp"
 #include "gopool/runtime.hpp"
 
 namespace gopool {
@@ -90,8 +91,7 @@ Context with_deadline(const Context& parent, Clock::time_point t);
 // with_timeout: with_deadline(parent, now + d); d <= 0 gives a context that is already done.
 template <class Rep, class Period>
 Context with_timeout(const Context& parent, std::chrono::duration<Rep, Period> d) {
-  const Clock::time_point now = Clock::now();
-  return with_deadline(parent, d <= d.zero() ? now : now + std::chrono::ceil<Clock::duration>(d));
+  return with_deadline(parent, detail::deadline_in(d));
 }
 
 }  // namespace gopool

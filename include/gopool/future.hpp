@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "gopool/detail/parker.hpp"
+#include "gopool/detail/sync_time.hpp"
 #include "gopool/runtime.hpp"
 
 namespace gopool {
@@ -210,7 +211,7 @@ class Future {
     if (d <= d.zero()) {
       return state_->ready();
     }
-    return state_->wait_until(Clock::now() + std::chrono::ceil<Clock::duration>(d));
+    return state_->wait_until(detail::deadline_in(d));
   }
 
   // wait_until: blocks until ready or t has passed; true if ready. Throws std::future_error

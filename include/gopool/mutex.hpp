@@ -9,6 +9,7 @@
 
 #include "gopool/detail/parker.hpp"
 #include "gopool/detail/spin_lock.hpp"
+#include "gopool/detail/sync_time.hpp"
 #include "gopool/runtime.hpp"
 
 namespace gopool {
@@ -49,7 +50,7 @@ class Mutex {
     if (d <= d.zero()) {
       return try_lock();
     }
-    return try_lock_until(Clock::now() + std::chrono::ceil<Clock::duration>(d));
+    return try_lock_until(detail::deadline_in(d));
   }
   bool try_lock_until(Clock::time_point deadline) noexcept;
 

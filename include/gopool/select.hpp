@@ -18,6 +18,7 @@
 
 #include "gopool/chan.hpp"
 #include "gopool/detail/parker.hpp"
+#include "gopool/detail/sync_time.hpp"
 #include "gopool/runtime.hpp"
 
 namespace gopool {
@@ -354,9 +355,8 @@ detail::DefaultCase<std::decay_t<F>> on_default(F&& f = {}) {
 // timeout or deadline per select.
 template <class Rep, class Period, class F = detail::NoCallback>
 detail::TimeoutCase<std::decay_t<F>> on_timeout(std::chrono::duration<Rep, Period> d, F&& f = {}) {
-  const Clock::time_point deadline = d <= d.zero()
-                                         ? Clock::time_point::min()
-                                         : Clock::now() + std::chrono::ceil<Clock::duration>(d);
+  const Clock::time_point deadline =
+      d <= d.zero() ? Clock::time_point::min() : detail::deadline_in(d);
   return {deadline, std::forward<F>(f)};
 }
 

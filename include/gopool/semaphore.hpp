@@ -9,6 +9,7 @@
 
 #include "gopool/detail/parker.hpp"
 #include "gopool/detail/spin_lock.hpp"
+#include "gopool/detail/sync_time.hpp"
 #include "gopool/runtime.hpp"
 
 namespace gopool {
@@ -42,7 +43,7 @@ class Semaphore {
     if (d <= d.zero()) {
       return try_acquire(n);
     }
-    return acquire_until(Clock::now() + std::chrono::ceil<Clock::duration>(d), n);
+    return acquire_until(detail::deadline_in(d), n);
   }
   bool acquire_until(Clock::time_point deadline, std::int64_t n = 1);
 

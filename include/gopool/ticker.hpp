@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "gopool/chan.hpp"
+#include "gopool/detail/sync_time.hpp"
 #include "gopool/runtime.hpp"
 
 namespace gopool {
@@ -20,8 +21,7 @@ struct TickerState;
 // an abandoned after() costs nothing (unlike Go before 1.23). Throws std::bad_alloc.
 template <class Rep, class Period>
 Chan<Clock::time_point> after(std::chrono::duration<Rep, Period> d) {
-  return detail::make_after(d <= d.zero() ? Clock::duration::zero()
-                                          : std::chrono::ceil<Clock::duration>(d));
+  return detail::make_after(d <= d.zero() ? Clock::duration::zero() : detail::to_clock_duration(d));
 }
 
 // Ticker: delivers the time on chan() every period until stopped; its destructor stops it (an
@@ -34,7 +34,7 @@ class Ticker {
   // std::invalid_argument for a period <= 0 (Go panics), std::bad_alloc.
   template <class Rep, class Period>
   explicit Ticker(std::chrono::duration<Rep, Period> period)
-      : Ticker(std::chrono::ceil<Clock::duration>(period), 0) {}
+      : Ticker(detail::to_clock_duration(period), 0) {}
   Ticker(Ticker&&) noexcept;
   Ticker& operator=(Ticker&&) noexcept;
   Ticker(const Ticker&) = delete;
@@ -53,7 +53,7 @@ class Ticker {
   // std::invalid_argument for a period <= 0 (the ticker is then left as it was).
   template <class Rep, class Period>
   void reset(std::chrono::duration<Rep, Period> period) {
-    reset_to(std::chrono::ceil<Clock::duration>(period));
+    reset_to(detail::to_clock_duration(period));
   }
 
  private:

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "gopool/detail/sync_time.hpp"
 #include "gopool/detail/timer.hpp"
 
 namespace gopool::detail {
@@ -48,7 +49,7 @@ Chan<Clock::time_point> make_after(Clock::duration d) {
   }
   auto* state = new AfterState();
   Chan<Clock::time_point> ch = ChanAccess::adopt<Clock::time_point>(state);
-  state->arm(Clock::now() + d);
+  state->arm(add_saturating(Clock::now(), d));
   return ch;
 }
 
@@ -58,7 +59,7 @@ struct TickerState {
 
   void start() {
     stopped.store(false, std::memory_order_release);
-    next = Clock::now() + period;
+    next = add_saturating(Clock::now(), period);
     timer.start(next, [this] { tick(); });
   }
 
@@ -69,9 +70,9 @@ struct TickerState {
     if (stopped.load(std::memory_order_acquire)) {
       return;
     }
-    next += period;
+    next = add_saturating(next, period);
     if (next <= now) {
-      next = now + period;  // fell behind (a long pause): skip the missed ticks, as Go does
+      next = add_saturating(now, period);  // fell behind: skip the missed ticks, as Go does
     }
     try {
       timer.start(next, [this] { tick(); });
