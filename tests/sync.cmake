@@ -15,3 +15,11 @@ if(GOPOOL_BUILD_EXAMPLES)
                    -P ${CMAKE_CURRENT_LIST_DIR}/prime_sieve_check.cmake)
   set_tests_properties(example_prime_sieve PROPERTIES TIMEOUT 120 LABELS example)
 endif()
+
+# The sync stress test lives in tests/stress/ and carries the `stress` label
+# (ctest -LE stress skips it).
+add_executable(sync_stress_test stress/sync_stress_test.cpp)
+target_link_libraries(sync_stress_test PRIVATE gopool_test_main)
+gopool_set_warnings(sync_stress_test)
+add_test(NAME sync_stress_test COMMAND sync_stress_test)
+set_tests_properties(sync_stress_test PROPERTIES TIMEOUT 600 LABELS stress)
