@@ -129,7 +129,7 @@ TEST_CASE("a pool's counters: submitted, completed, exceptions, rejected, runnin
   CHECK(c.exceptions == 1);
   CHECK(c.rejected == 0);
   CHECK(c.busy == 0);
-  CHECK(c.running >= 1);
+  CHECK(c.running <= 2);  // idle workers may already have been purged
 
   // Both workers held: the next post to a nonblocking pool is refused.
   gopool::PoolOptions refuse;
