@@ -14,16 +14,17 @@
 #include <vector>
 
 #include <gopool/chan.hpp>
+#include <gopool/context.hpp>
 #include <gopool/debug.hpp>
 #include <gopool/leak_check.hpp>
 #include <gopool/runtime.hpp>
 #include <gopool/select.hpp>
+#include <gopool/ticker.hpp>
 #include <gopool/wait_group.hpp>
 
 namespace {
 
 struct Unit {};
-using Done = gopool::Chan<Unit>;
 
 // ---- 1. seed 004: a generator abandoned after break -----------------------------------------
 // The consumer stops at 5; the generator blocks forever in `ch <- i`.
@@ -40,13 +41,14 @@ gopool::Chan<int> count_forever() {
   return ch;
 }
 
-// The fix: the generator also listens on done (seed 004 uses a context, seed 003 a channel).
-gopool::Chan<int> count_until(Done done) {
+// The fix (seed 004): the generator also listens on a Context and returns once it is
+// cancelled.
+gopool::Chan<int> count_until(gopool::Context ctx) {
   gopool::Chan<int> ch;
-  gopool::go([ch, done] {
+  gopool::go([ch, ctx] {
     for (int i = 0;; ++i) {
       bool stop = false;
-      gopool::select(gopool::on_send(ch, i), gopool::on_recv(done, [&] { stop = true; }));
+      gopool::select(gopool::on_send(ch, i), gopool::on_recv(ctx.done(), [&] { stop = true; }));
       if (stop) return;
     }
   });
@@ -75,37 +77,28 @@ void sum_all(gopool::Chan<int> in, std::atomic<int>& sum) {
 }
 
 // ---- 4. seed 003: a ticker nobody stops -----------------------------------------------------
+// A goroutine waits for its ticker's ticks with nothing that could tell it to stop: neither
+// the goroutine nor its ticker ever ends.
 
-// Ticker: sends a tick on c() every period until stop(). Forgetting stop() leaks it, and the
-// goroutine that waits for its ticks.
-class Ticker {
- public:
-  explicit Ticker(std::chrono::milliseconds period) : c_(1) {
-    gopool::go([c = c_, stop = stop_, period] {
-      for (;;) {
-        bool stopped = false;
-        gopool::select(gopool::on_recv(stop, [&] { stopped = true; }),
-                       gopool::on_timeout(period, [&] { (void)c.try_send(Unit{}); }));
-        if (stopped) return;
-      }
-    });
-  }
-  const gopool::Chan<Unit>& c() const { return c_; }
-  void stop() {
-    if (!stop_.closed()) stop_.close();
-  }
+void tick_forever(const std::atomic<bool>& released, std::atomic<int>& ticks) {
+  gopool::go([&released, &ticks] {
+    gopool::Ticker t(std::chrono::milliseconds(1));
+    while (!released) {  // `released` exists only so that this demo can free it afterwards
+      (void)t.chan().recv();
+      ++ticks;
+    }
+  });
+}
 
- private:
-  gopool::Chan<Unit> c_;
-  Done stop_;
-};
-
-void watch(const Ticker& t, Done done, std::atomic<int>& ticks) {
-  gopool::go([c = t.c(), done, &ticks] {
+// The fix: the loop also listens on a Context; returning destroys the ticker, which stops it
+// (Go's `defer ticker.Stop()`).
+void tick_until(gopool::Context ctx, std::atomic<int>& ticks) {
+  gopool::go([ctx, &ticks] {
+    gopool::Ticker t(std::chrono::milliseconds(1));
     for (;;) {
       bool stop = false;
-      gopool::select(gopool::on_recv(c, [&] { ++ticks; }),
-                     gopool::on_recv(done, [&] { stop = true; }));
+      gopool::select(gopool::on_recv(t.chan(), [&] { ++ticks; }),
+                     gopool::on_recv(ctx.done(), [&] { stop = true; }));
       if (stop) return;
     }
   });
@@ -157,10 +150,9 @@ int main() {
   gopool::Chan<int> abandoned;
   gopool::Chan<Unit> unread;
   gopool::Chan<int> never_closed;
-  std::atomic<int> sum{0};
-  std::atomic<int> ticks{0};
-  Ticker* forgotten = nullptr;
-  Done forgotten_done;
+  static std::atomic<int> sum{0};
+  static std::atomic<int> ticks{0};  // read by goroutines until they end
+  static std::atomic<bool> release_ticker{false};
   static std::atomic<bool> stop_spinning{false};  // read by a leaked goroutine until it stops
 
   const std::vector<Scenario> scenarios = {
@@ -173,11 +165,11 @@ int main() {
        },
        [&] { abandoned.close(); },
        [] {
-         Done done;
-         for (int v : count_until(done)) {
+         gopool::Context ctx = gopool::with_cancel(gopool::background());
+         for (int v : count_until(ctx)) {
            if (v == 5) break;
          }
-         done.close();
+         ctx.cancel();
        }},
       {"a send nobody receives (seed 003)", [&] { notify(unread); }, [&] { (void)unread.recv(); },
        [] { notify(gopool::Chan<Unit>(1)); }},  // a buffered channel: the send never blocks
@@ -193,23 +185,13 @@ int main() {
          in.send(1);
          in.close();  // the range ends
        }},
-      {"a ticker nobody stops (seed 003)",
+      {"a ticker nobody stops (seed 003)", [&] { tick_forever(release_ticker, ticks); },
+       [&] { release_ticker = true; },
        [&] {
-         forgotten = new Ticker(std::chrono::milliseconds(1));
-         watch(*forgotten, forgotten_done, ticks);
-       },
-       [&] {
-         forgotten->stop();
-         forgotten_done.close();
-         delete forgotten;
-       },
-       [&] {
-         Ticker t(std::chrono::milliseconds(1));
-         Done done;
-         watch(t, done, ticks);
+         gopool::Context ctx = gopool::with_cancel(gopool::background());
+         tick_until(ctx, ticks);
          gopool::sleep_for(std::chrono::milliseconds(5));
-         t.stop();
-         done.close();
+         ctx.cancel();
        }},
       {"a goroutine in an endless loop (seed 004)", [&] { spin(stop_spinning); },
        [&] { stop_spinning = true; },

@@ -11,10 +11,12 @@
 #include <vector>
 
 #include <gopool/chan.hpp>
+#include <gopool/context.hpp>
 #include <gopool/leak_check.hpp>
 #include <gopool/pool.hpp>
 #include <gopool/runtime.hpp>
 #include <gopool/select.hpp>
+#include <gopool/ticker.hpp>
 #include <gopool/wait_group.hpp>
 
 #include "support/wait_until.hpp"
@@ -68,14 +70,14 @@ gopool::Chan<int> leaky_generator() {
   return ch;
 }
 
-// The fix (seed 004 with context, seed 003 with a done channel): the generator also selects on
-// done and returns when the consumer closes it.
-gopool::Chan<int> generator(gopool::Chan<Unit> done) {
+// The fix (seed 004): the generator also selects on a Context and returns once it is
+// cancelled.
+gopool::Chan<int> generator(gopool::Context ctx) {
   gopool::Chan<int> ch;
-  gopool::go([ch, done] {
+  gopool::go([ch, ctx] {
     for (int i = 0;; ++i) {
       bool stop = false;
-      gopool::select(gopool::on_send(ch, i), gopool::on_recv(done, [&] { stop = true; }));
+      gopool::select(gopool::on_send(ch, i), gopool::on_recv(ctx.done(), [&] { stop = true; }));
       if (stop) return;
     }
   });
@@ -104,37 +106,28 @@ void range_over(gopool::Chan<int> in, std::atomic<int>& sum) {
 
 // ---- seed 003 4.2: a ticker nobody stops --------------------------------------------------
 
-// Ticker: ticks on c() every period from a goroutine of its own until stop() (a stand-in for
-// the sync area's ticker). Not stopping it leaks that goroutine and its consumer.
-class Ticker {
- public:
-  explicit Ticker(std::chrono::milliseconds period) : c_(1) {
-    gopool::go([c = c_, stop = stop_, period] {
-      for (;;) {
-        bool stopped = false;
-        gopool::select(gopool::on_recv(stop, [&] { stopped = true; }),
-                       gopool::on_timeout(period, [&] { (void)c.try_send(Unit{}); }));
-        if (stopped) return;
-      }
-    });
-  }
-  const gopool::Chan<Unit>& c() const { return c_; }
-  void stop() {
-    if (!stop_.closed()) stop_.close();
-  }
+// The leak: a goroutine waits for its ticker's ticks with nothing that could tell it to stop,
+// so neither it nor its ticker ever ends. (`release` frees it, for the test.)
+std::atomic<bool> g_release_ticking{false};
+void tick_forever(std::atomic<int>& ticks) {
+  gopool::go([&ticks] {
+    gopool::Ticker t(std::chrono::milliseconds(1));
+    while (!g_release_ticking) {
+      (void)t.chan().recv();
+      ++ticks;
+    }
+  });
+}
 
- private:
-  gopool::Chan<Unit> c_;
-  gopool::Chan<Unit> stop_;
-};
-
-// Consumes ticks until done is closed.
-void on_every_tick(const Ticker& t, gopool::Chan<Unit> done, std::atomic<int>& ticks) {
-  gopool::go([c = t.c(), done, &ticks] {
+// The fix: the loop also selects on a Context; returning destroys (stops) the ticker, as Go's
+// `defer t.Stop()`.
+void tick_until(gopool::Context ctx, std::atomic<int>& ticks) {
+  gopool::go([ctx, &ticks] {
+    gopool::Ticker t(std::chrono::milliseconds(1));
     for (;;) {
       bool stop = false;
-      gopool::select(gopool::on_recv(c, [&] { ++ticks; }),
-                     gopool::on_recv(done, [&] { stop = true; }));
+      gopool::select(gopool::on_recv(t.chan(), [&] { ++ticks; }),
+                     gopool::on_recv(ctx.done(), [&] { stop = true; }));
       if (stop) return;
     }
   });
@@ -149,7 +142,7 @@ bool any_waits_for(const std::vector<gopool::debug::GoroutineRecord>& gs, WaitRe
 
 }  // namespace
 
-TEST_CASE("a generator abandoned after break leaks; with a done channel it does not") {
+TEST_CASE("a generator abandoned after break leaks; with a Context it does not") {
   gopool::Chan<int> abandoned;
   auto leak = leak_of([&] {
     abandoned = leaky_generator();
@@ -172,11 +165,11 @@ TEST_CASE("a generator abandoned after break leaks; with a done channel it does 
 
   auto fixed = leak_of(
       [] {
-        gopool::Chan<Unit> done;
-        for (int v : generator(done)) {
+        gopool::Context ctx = gopool::with_cancel(gopool::background());
+        for (int v : generator(ctx)) {
           if (v == 5) break;
         }
-        done.close();
+        ctx.cancel();
       },
       LeakCheckOptions{});
   CHECK_FALSE(fixed);
@@ -226,29 +219,30 @@ TEST_CASE("a receive nobody sends to leaks; closing the channel ends it") {
   CHECK(sum2 == 3);
 }
 
-TEST_CASE("a ticker nobody stops leaks; stop() and done end it") {
+TEST_CASE("a ticker nobody stops leaks; a Context and stopping it end it") {
   std::atomic<int> ticks{0};
-  std::optional<Ticker> forgotten;
-  gopool::Chan<Unit> forgotten_done;
   auto leak = leak_of([&] {
-    forgotten.emplace(std::chrono::milliseconds(1));
-    on_every_tick(*forgotten, forgotten_done, ticks);
+    tick_forever(ticks);
     REQUIRE(gopool::test::wait_until([&] { return ticks >= 2; }));
   });
   REQUIRE(leak);
-  CHECK(leak->leaked().size() == 2);  // the ticker and its consumer
-  forgotten->stop();
-  forgotten_done.close();
+  CHECK(leak->leaked().size() == 1);
+  g_release_ticking = true;  // it ends at its next tick (ticks must outlive it)
+  const std::uint64_t id = leak->leaked()[0].id;
+  REQUIRE(gopool::test::wait_until([&] {
+    for (const auto& g : gopool::debug::goroutines()) {
+      if (g.id == id) return false;
+    }
+    return true;
+  }));
 
   std::atomic<int> ticks2{0};
   CHECK_FALSE(leak_of(
       [&] {
-        Ticker t(std::chrono::milliseconds(1));
-        gopool::Chan<Unit> done;
-        on_every_tick(t, done, ticks2);
+        gopool::Context ctx = gopool::with_cancel(gopool::background());
+        tick_until(ctx, ticks2);
         REQUIRE(gopool::test::wait_until([&] { return ticks2 >= 2; }));
-        t.stop();
-        done.close();
+        ctx.cancel();
       },
       LeakCheckOptions{}));
 }
