@@ -20,7 +20,8 @@ class WaitGroup {
   ~WaitGroup();
 
   // add: adds delta (may be negative) to the counter. When it reaches zero, every waiter wakes.
-  // A counter that goes negative is a fatal error ("sync: negative WaitGroup counter"), as in Go.
+  // A counter that goes negative is a fatal error ("sync: negative WaitGroup counter"), as in Go;
+  // so is a delta outside the 32-bit range or a counter beyond it.
   void add(std::int64_t delta = 1) noexcept;
 
   // done: add(-1).
@@ -31,14 +32,19 @@ class WaitGroup {
   void wait() noexcept;
 
   // The current counter (for diagnostics).
-  std::int64_t count() const noexcept { return count_.load(std::memory_order_acquire); }
+  std::int64_t count() const noexcept {
+    return static_cast<std::int32_t>(state_.load(std::memory_order_acquire) >> 32);
+  }
 
  private:
   struct Waiter {
     detail::Parker* parker;
     Waiter* next;
   };
-  std::atomic<std::int64_t> count_{0};
+  // The counter (high 32 bits, signed) and the number of waiters (low 32 bits) in one word,
+  // as Go does: the add() that brings the counter to zero knows at once whether anyone waits,
+  // and touches nothing else of the WaitGroup if nobody does (it may be destroyed right away).
+  std::atomic<std::uint64_t> state_{0};
   detail::SpinLock mu_;  // guards waiters_; taken only when waiting or releasing waiters
   Waiter* waiters_ = nullptr;
 };

@@ -731,6 +731,9 @@ bool retake(Sched& s, std::int64_t now) noexcept {
       continue;
     }
     if (now - p->sysmon_when < kLongRunNs || p->hog_spare.load(std::memory_order_relaxed)) continue;
+    // Only a goroutine can hog a P; the scheduler itself (firing many timers, say) moves on.
+    M* holder = p->m.load(std::memory_order_acquire);
+    if (holder == nullptr || holder->curg.load(std::memory_order_acquire) == nullptr) continue;
     const bool others_wait = p_has_work(p) || (s.runq_count.load(std::memory_order_relaxed) > 0 &&
                                                s.npidle.load(std::memory_order_relaxed) == 0);
     if (!others_wait) continue;

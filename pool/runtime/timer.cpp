@@ -97,8 +97,10 @@ int TimerHeap::run_due(std::int64_t now, void (*ready)(G*)) {
       std::lock_guard guard(lock);
       if (heap.empty() || to_ns(heap.front()->when_) > now) break;
       Timer* t = heap.front();
-      remove_locked(t);
       ++fired;
+      // Everything read from or done to *t happens before remove_locked publishes it as
+      // disarmed: from then on its owner may re-arm it, or destroy it unless running_ says a
+      // callback still runs.
       if (t->kind_ == kTimerWakeG) {
         G* g = static_cast<G*>(t->g_);
         if (timeout_park(&g->parker)) wake = g;
@@ -107,6 +109,7 @@ int TimerHeap::run_due(std::int64_t now, void (*ready)(G*)) {
         fn = std::move(t->fn_);
         callback = t;
       }
+      remove_locked(t);
     }
     if (wake != nullptr) ready(wake);
     if (callback != nullptr) {
