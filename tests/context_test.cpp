@@ -166,3 +166,18 @@ TEST_CASE("a huge timeout saturates instead of overflowing") {
   ctx.cancel();
   CHECK(ctx.err() == gopool::context_errc::canceled);
 }
+
+TEST_CASE("handles dropped while the deadline fires") {
+  // The deadline callback may collect the last references to the subtree (and, through the
+  // children's parent pointers, to the expiring node itself) just as the user drops every
+  // handle: nothing may be freed under the running timer.
+  for (int round = 0; round < 3000; ++round) {
+    auto x = gopool::with_timeout(gopool::background(), std::chrono::microseconds(round % 20));
+    auto c = gopool::with_cancel(x);
+    auto g = gopool::with_cancel(c);
+    if (round % 3 == 0) {
+      gopool::yield();
+    }
+  }
+  CHECK(true);
+}

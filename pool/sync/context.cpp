@@ -9,6 +9,7 @@
 
 #include "gopool/detail/spin_lock.hpp"
 #include "gopool/detail/timer.hpp"
+#include "gopool/runtime.hpp"
 
 namespace gopool {
 namespace {
@@ -91,7 +92,16 @@ struct ContextState {
   // anything. Once a node's done channel is closed, its whole subtree is done too (a
   // concurrent cancel of a descendant is waited for through that descendant's lock). Safe
   // from a timer callback.
-  void cancel(int code) noexcept {
+  void cancel(int code) noexcept { cancel(code, false); }
+
+  // The deadline timer's callback: as cancel(deadline_exceeded), but it must not free this
+  // node from inside its own callback (the timer is still in use until the callback returns),
+  // and the descendants it collected may hold the last references to it (through their
+  // parent pointers). So those references are dropped on a fresh goroutine instead.
+  void expire() noexcept { cancel(static_cast<int>(context_errc::deadline_exceeded), true); }
+
+ private:
+  void cancel(int code, bool from_own_timer) noexcept {
     std::vector<std::shared_ptr<ContextState>> subtree;
     if (!cancel_walk(code, subtree)) {
       return;
@@ -105,8 +115,18 @@ struct ContextState {
     if (parent != nullptr) {
       parent->remove_child(this);
     }
+    if (from_own_timer && !subtree.empty()) {
+      try {
+        go([refs = std::move(subtree)]() mutable { refs.clear(); });
+      } catch (...) {
+        // No goroutine could be started: keep the nodes alive for good rather than risk
+        // freeing this one under its running timer.
+        new std::vector<std::shared_ptr<ContextState>>(std::move(subtree));
+      }
+    }
   }
 
+ public:
  private:
   // Under this node's lock (taken here, parent before child): marks the node done, cancels
   // the children first, then closes done. Collects strong references to the cancelled
@@ -193,10 +213,10 @@ Context with_deadline(const Context& parent, Clock::time_point t) {
     state->cancel(kDeadline);
   } else if (state->err.load(std::memory_order_acquire) == 0) {
     // The callback uses a raw pointer: the node's destructor stops the timer (waiting for a
-    // callback in flight) before anything is freed, and a callback never owns a reference,
-    // so it can never run the destructor itself.
+    // callback in flight) before anything is freed, and the callback never drops a reference
+    // itself (see expire()), so the node is never freed from inside its own callback.
     detail::ContextState* raw = state.get();
-    state->timer.start(t, [raw] { raw->cancel(kDeadline); });
+    state->timer.start(t, [raw] { raw->expire(); });
   }
   return Context(std::move(state));
 }
