@@ -35,8 +35,9 @@ namespace {
 constexpr std::size_t kMinStack = 16 * 1024;
 constexpr std::size_t kMaxStack = std::size_t{1} << 30;
 constexpr std::size_t kStackReserveLimit = 4096;  // idle slots reserved up front (no pre_alloc)
-constexpr int kIdleSpins = 64;                    // mailbox checks before an idle worker parks
-constexpr int kYieldEvery = 64;  // tasks a worker may take without parking before it yields
+constexpr int kMaxIdleSpins = 64;                 // most mailbox checks before an idle worker parks
+constexpr int kSpinProbeEvery = 32;  // parks without spinning before a worker tries again
+constexpr int kYieldEvery = 64;      // tasks a worker may take without parking before it yields
 
 inline void cpu_relax() noexcept {
 #if defined(__x86_64__) || defined(__i386__)
@@ -398,25 +399,36 @@ void PoolCore::send_mail(PoolWorker* w, std::uint32_t mail) noexcept {
   }
 }
 
-std::uint32_t PoolCore::wait_for_mail(PoolWorker* w, int& unparked_streak) noexcept {
+std::uint32_t PoolCore::wait_for_mail(PoolWorker* w, IdleState& idle) noexcept {
   // Spin briefly first: a producer posting back-to-back usually hands the next task to the
-  // worker that went idle last (LIFO), which then runs it without a trip through the scheduler.
+  // worker that went idle last (LIFO), which can then run it without a trip through the
+  // scheduler. The spin adapts: it doubles when mail came during it and halves when it did not,
+  // so where it does not pay (few cores, a slow producer) it costs next to nothing.
   std::uint32_t mail = w->mail.load(std::memory_order_acquire);
-  for (int i = 0; i < kIdleSpins && mail == PoolWorker::kEmpty; ++i) {
+  int budget = idle.spin_budget;
+  if (budget == 0 && ++idle.parks_without_spin >= kSpinProbeEvery) {
+    idle.parks_without_spin = 0;
+    budget = 1;  // probe now and then whether spinning pays again
+  }
+  for (int i = 0; i < budget && mail == PoolWorker::kEmpty; ++i) {
     cpu_relax();
     mail = w->mail.load(std::memory_order_acquire);
   }
   if (mail == PoolWorker::kEmpty &&
       w->mail.compare_exchange_strong(mail, PoolWorker::kParking, std::memory_order_acq_rel,
                                       std::memory_order_acquire)) {
+    idle.spin_budget = budget / 2;
     park(w->parker, WaitReason::pool_idle);  // the sender that replaces kParking unparks us
     mail = w->mail.load(std::memory_order_acquire);
-    unparked_streak = 0;
-  } else if (++unparked_streak >= kYieldEvery) {
-    // A worker fed while spinning never reaches a switch point by itself; let the other
-    // goroutines of its P run now and then (there is no preemption).
-    unparked_streak = 0;
-    yield();
+    idle.unparked_streak = 0;
+  } else {
+    idle.spin_budget = std::min(2 * budget + 1, kMaxIdleSpins);
+    if (++idle.unparked_streak >= kYieldEvery) {
+      // A worker fed while spinning never reaches a switch point by itself; let the other
+      // goroutines of its P run now and then (there is no preemption).
+      idle.unparked_streak = 0;
+      yield();
+    }
   }
   w->mail.store(PoolWorker::kEmpty, std::memory_order_relaxed);
   return mail;
@@ -424,7 +436,7 @@ std::uint32_t PoolCore::wait_for_mail(PoolWorker* w, int& unparked_streak) noexc
 
 void PoolCore::worker_main(PoolWorker* w) {
   w->parker = current_parker();
-  int unparked_streak = 0;
+  IdleState idle;
   for (;;) {
     std::exception_ptr error;
     try {
@@ -440,7 +452,7 @@ void PoolCore::worker_main(PoolWorker* w) {
     if (!revert(w)) {
       return;
     }
-    if (wait_for_mail(w, unparked_streak) == PoolWorker::kExit) {
+    if (wait_for_mail(w, idle) == PoolWorker::kExit) {
       retire(w);  // purged or released while idle
       return;
     }

@@ -126,7 +126,12 @@ class PoolCore {
 
   void worker_main(PoolWorker* w);
   static void send_mail(PoolWorker* w, std::uint32_t mail) noexcept;
-  static std::uint32_t wait_for_mail(PoolWorker* w, int& unparked_streak) noexcept;
+  struct IdleState {
+    int spin_budget = 8;         // mailbox checks before parking (adapts)
+    int parks_without_spin = 0;  // parks since the budget last was non-zero
+    int unparked_streak = 0;     // tasks taken in a row without parking
+  };
+  static std::uint32_t wait_for_mail(PoolWorker* w, IdleState& idle) noexcept;
   bool revert(PoolWorker* w);
   void retire(PoolWorker* w);
   void retire_after_exception(PoolWorker* w, std::exception_ptr error);
