@@ -13,6 +13,7 @@
 #include <gopool/runtime_stats.hpp>
 #include <gopool/wait_group.hpp>
 
+#include "support/death.hpp"
 #include "support/wait_until.hpp"
 
 using namespace std::chrono_literals;
@@ -137,4 +138,24 @@ TEST_CASE("an idle process burns (almost) no CPU") {
   const auto used = cpu() - before;
   INFO("CPU used over one idle second: " << used.count() << " us");
   CHECK(used < 50ms);
+}
+
+GOPOOL_DEATH_SCENARIO(thread_limit) {
+  (void)gopool::configure({.procs = 1, .max_threads = 3});
+  gopool::WaitGroup wg;
+  wg.add(8);
+  for (int i = 0; i < 8; ++i) {
+    gopool::go([&] {
+      gopool::blocking([] { std::this_thread::sleep_for(2s); });
+      wg.done();
+    });
+  }
+  wg.wait();
+}
+
+TEST_CASE("more threads than RuntimeOptions::max_threads is a fatal error with a clear message") {
+  const auto r = gopool::test::run_death_scenario("thread_limit");
+  INFO(r.output);
+  CHECK(r.died());
+  CHECK(r.output.find("thread limit exceeded") != std::string::npos);
 }
