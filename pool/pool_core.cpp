@@ -1,12 +1,14 @@
 // PoolCore: the shared implementation of every pool kind (ants' poolCommon + goWorker).
 //
-// Locking: one SpinLock guards the idle queue, the waiter lists, the free PoolWorker list and
-// every counter write (counters are atomics only so that they can be read without the lock).
-// Nobody parks, allocates or calls user code while holding it. Wake-ups are collected under the
-// lock and delivered after it is released, exit sleepers last: once they run, the pool may be
-// destroyed, so nothing touches `this` after waking them.
+// Locking: one PoolLock (a spin lock) guards the idle queue, the waiter lists, the free
+// PoolWorker list and every counter write (counters are atomics only so that they can be read
+// without the lock). Nobody parks or calls user code while holding it, and only the purge's
+// scratch vector may allocate under it. Wake-ups are collected under the lock and delivered
+// after it is released, exit sleepers last: once they run, the pool may be destroyed, so
+// nothing touches `this` after waking them.
 #include "gopool/detail/pool_core.hpp"
 
+#include <sched.h>
 #include <spdlog/logger.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -37,6 +39,7 @@ constexpr std::size_t kMaxStack = std::size_t{1} << 30;
 constexpr std::size_t kStackReserveLimit = 4096;  // idle slots reserved up front (no pre_alloc)
 constexpr int kMaxIdleSpins = 64;                 // most mailbox checks before an idle worker parks
 constexpr int kSpinProbeEvery = 32;  // parks without spinning before a worker tries again
+constexpr int kLockSpins = 100;      // pauses before a waiter for the pool lock yields its thread
 constexpr int kYieldEvery = 64;      // tasks a worker may take without parking before it yields
 
 inline void cpu_relax() noexcept {
@@ -794,6 +797,20 @@ void PoolCore::purge_tick() noexcept {
       purge_timer_.start(Clock::now() + options_.expiry, [this] { purge_tick(); });
     } catch (const std::exception& e) {
       logger_->error("gopool: cannot re-arm the pool's purge timer: {}", e.what());
+    }
+  }
+}
+
+void PoolLock::lock_slow() noexcept {
+  for (int spins = 0;; ++spins) {
+    if (!locked_.load(std::memory_order_relaxed) &&
+        !locked_.exchange(true, std::memory_order_acquire)) {
+      return;
+    }
+    if (spins < kLockSpins) {
+      cpu_relax();
+    } else {
+      sched_yield();
     }
   }
 }

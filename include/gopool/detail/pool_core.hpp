@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "gopool/detail/parker.hpp"
-#include "gopool/detail/spin_lock.hpp"
 #include "gopool/detail/task.hpp"
 #include "gopool/detail/timer.hpp"
 #include "gopool/errors.hpp"
@@ -37,6 +36,25 @@ namespace detail {
 
 struct PoolWorker;
 class WorkerQueue;
+
+// PoolLock: the pool's lock, held for a few dozen instructions at a time. It spins briefly,
+// then gives the OS thread away (sched_yield), so that a holder preempted by the OS (more
+// runnable threads than cores) does not make every other thread burn its time slice. Never
+// parks a goroutine; Lockable.
+class PoolLock {
+ public:
+  void lock() noexcept {
+    if (!locked_.exchange(true, std::memory_order_acquire)) {
+      return;
+    }
+    lock_slow();
+  }
+  void unlock() noexcept { locked_.store(false, std::memory_order_release); }
+
+ private:
+  void lock_slow() noexcept;
+  std::atomic<bool> locked_{false};
+};
 
 // deadline_after: now + timeout, saturating; a timeout <= 0 gives now.
 Clock::time_point deadline_after(Clock::duration timeout) noexcept;
@@ -160,7 +178,7 @@ class PoolCore {
   PoolOptions options_;
   std::shared_ptr<spdlog::logger> logger_;
 
-  SpinLock lock_;  // guards everything below that is not atomic, and every counter's writes
+  PoolLock lock_;  // guards everything below that is not atomic, and every counter's writes
   std::unique_ptr<WorkerQueue> idle_;
   PoolWorker* free_workers_ = nullptr;  // recycled PoolWorker structs
   Waiter* waiters_head_ = nullptr;      // callers blocked in acquire(), FIFO
