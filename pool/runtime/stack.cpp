@@ -15,8 +15,8 @@
 namespace gopool::detail {
 namespace {
 
-constexpr std::size_t kSlabStacks = 64;
-constexpr std::size_t kMapEntriesReserved = 16384;  // left for malloc, libraries, threads
+constexpr std::size_t kSlabStacks = 1024;           // two map entries serve 1024 stacks
+constexpr std::size_t kMapEntriesReserved = 20000;  // left for malloc, libraries, threads
 
 struct StackState {
   std::size_t default_size = kDefaultStackSize;
@@ -60,15 +60,13 @@ char* map_region(std::size_t bytes) {
 void refill_slab(StackState& s) {
   const std::size_t page = page_size();
   // Layout: a guard page, a page whose top word is the lowest stack's canary, then the stacks.
+  // Each stack's top word is the canary of the stack above it, written when that one is handed
+  // out, so the unused part of a slab costs no memory.
   const std::size_t bytes = 2 * page + kSlabStacks * s.default_size;
   char* region = map_region(bytes);
   mprotect(region, page, PROT_NONE);
-  *reinterpret_cast<std::uint64_t*>(region + 2 * page - sizeof(std::uint64_t)) = kStackCanary;
   for (std::size_t i = 0; i < kSlabStacks; ++i) {
-    char* base = region + 2 * page + i * s.default_size;
-    // Each stack's top word is the canary its upper neighbour's overflow would hit first.
-    *reinterpret_cast<std::uint64_t*>(base + s.default_size - sizeof(std::uint64_t)) = kStackCanary;
-    s.slab_free.push_back(base);
+    s.slab_free.push_back(region + 2 * page + i * s.default_size);
   }
 }
 
@@ -122,6 +120,7 @@ Stack stack_allocate(std::size_t size) {
     // The word just below this stack is the top word of its lower neighbour (or of the slab's
     // canary page): an overflow hits it first.
     stack.canary = reinterpret_cast<std::uint64_t*>(stack.base) - 1;
+    *stack.canary = kStackCanary;
     s.slab_alive.fetch_add(1, std::memory_order_relaxed);
   } else {
     stack.base = map_region(size);
