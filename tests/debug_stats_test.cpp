@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -99,6 +100,23 @@ TEST_CASE("sleeping timers are pending while they sleep") {
   CHECK(
       gopool::test::wait_until([] { return gopool::debug::stats().runtime.timers_pending >= 1; }));
   wg.wait();
+}
+
+TEST_CASE("a goroutine inside blocking() counts as a thread in a blocking call") {
+  std::promise<void> release;
+  std::shared_future<void> gate = release.get_future().share();
+  gopool::WaitGroup wg;
+  wg.add(1);
+  gopool::go([&] {
+    gopool::blocking([&] { gate.wait(); });
+    wg.done();
+  });
+  CHECK(gopool::test::wait_until(
+      [] { return gopool::debug::stats().runtime.threads_blocking >= 1; }));
+  release.set_value();
+  wg.wait();
+  CHECK(gopool::test::wait_until(
+      [] { return gopool::debug::stats().runtime.threads_blocking == 0; }));
 }
 
 TEST_CASE("the OS's context switches come from getrusage and only grow") {

@@ -40,10 +40,12 @@ void write_stats(std::ostream& out, const Stats& s) {
       << "scheduler: " << r.context_switches << " goroutine switches, " << r.steals << " steals, "
       << r.procs << " Ps\n"
       << "threads (Ms): " << r.threads << " created, " << r.threads_idle << " idle, "
-      << r.threads_spinning << " spinning\n"
+      << r.threads_spinning << " spinning, " << r.threads_blocking << " in blocking calls; "
+      << r.spare_procs << " spare Ps for long-running goroutines\n"
       << "stacks: " << r.stacks_cached << " cached, " << r.stacks_guarded << " guarded, "
       << r.stacks_slab << " from slabs\n"
-      << "timers: " << r.timers_pending << " pending\n"
+      << "timers: " << r.timers_pending << " pending; netpoll: " << r.netpoll_waiters
+      << " waiting on fds\n"
       << "os: " << s.os.voluntary_context_switches << " voluntary and "
       << s.os.involuntary_context_switches << " involuntary context switches, "
       << s.os.user_cpu.count() / 1000 << " ms user, " << s.os.system_cpu.count() / 1000
