@@ -18,6 +18,7 @@
 #include <gopool/debug.hpp>
 #include <gopool/future.hpp>
 #include <gopool/mutex.hpp>
+#include <gopool/net/tcp_listener.hpp>
 #include <gopool/pool.hpp>
 #include <gopool/runtime.hpp>
 #include <gopool/select.hpp>
@@ -93,7 +94,7 @@ TEST_CASE("the dump names the wait reason of every kind of wait") {
       select{WaitReason::select}, sleep{WaitReason::sleep}, mutex{WaitReason::mutex},
       semaphore{WaitReason::semaphore}, wait_group{WaitReason::wait_group},
       future{WaitReason::future}, pool_idle{WaitReason::pool_idle},
-      pool_submit{WaitReason::pool_submit}, blocking{WaitReason::blocking};
+      pool_submit{WaitReason::pool_submit}, blocking{WaitReason::blocking}, io{WaitReason::io};
 
   gopool::WaitGroup all;
   gopool::Chan<int> never_sent;      // chan receive
@@ -112,6 +113,7 @@ TEST_CASE("the dump names the wait reason of every kind of wait") {
   gopool::Chan<int> pool_gate;
   std::promise<void> os_gate;  // a wait the runtime does not know: the thread blocks
   std::future<void> os_wait = os_gate.get_future();
+  gopool::net::TcpListener listener = gopool::net::TcpListener::listen("127.0.0.1:0").value();
 
   auto start = [&](Case& c, auto body) {
     all.add(1);
@@ -141,6 +143,7 @@ TEST_CASE("the dump names the wait reason of every kind of wait") {
   start(wait_group, [&] { gate.wait(); });
   start(future, [&] { (void)pending.get(); });
   start(blocking, [&] { gopool::blocking([&] { os_wait.wait(); }); });
+  start(io, [&] { (void)listener.accept(); });  // nobody connects
   // A pool worker that ran a task and went idle.
   REQUIRE_FALSE(idle_pool.post([&] { pool_idle.id = gopool::this_goroutine::id(); }));
   // A full pool: its one worker is busy, so the next caller waits for it.
@@ -148,7 +151,7 @@ TEST_CASE("the dump names the wait reason of every kind of wait") {
   start(pool_submit, [&] { REQUIRE_FALSE(full_pool.post([] {})); });
 
   for (Case* c : {&chan_recv, &chan_send, &select, &sleep, &mutex, &semaphore, &wait_group, &future,
-                  &pool_idle, &pool_submit, &blocking}) {
+                  &pool_idle, &pool_submit, &blocking, &io}) {
     INFO(std::string(to_string(c->reason)));
     REQUIRE(waits_for(c->id, c->reason));
   }
@@ -156,7 +159,7 @@ TEST_CASE("the dump names the wait reason of every kind of wait") {
   const std::string text = gopool::debug::dump_string();
   const Json doc = dump_json_parsed();
   for (Case* c : {&chan_recv, &chan_send, &select, &sleep, &mutex, &semaphore, &wait_group, &future,
-                  &pool_idle, &pool_submit, &blocking}) {
+                  &pool_idle, &pool_submit, &blocking, &io}) {
     INFO(std::string(to_string(c->reason)));
     // The sleeper wakes every 5 ms: it may be caught between two sleeps.
     if (c == &sleep && text.find(entry_head(c->id, c->reason)) == std::string::npos) continue;
@@ -178,6 +181,7 @@ TEST_CASE("the dump names the wait reason of every kind of wait") {
   promise.set_value(1);
   pool_gate.close();
   os_gate.set_value();
+  (void)listener.close();
   all.wait();
 }
 

@@ -130,7 +130,7 @@ PoolCounters pool_counters(const ::gopool::detail::PoolBase& pool, std::string n
 
 // Stats: everything stats() gathers.
 struct Stats {
-  RuntimeStats runtime;             // goroutines, switches, steals, Ms, stacks, timers
+  RuntimeStats runtime;             // goroutines, switches, steals, Ms, stacks, timers, netpoll
   OsStats os;                       // the kernel's view: OS context switches, CPU, RSS
   std::vector<PoolCounters> pools;  // every live pool the pool layer reports, by creation
 };
