@@ -118,11 +118,14 @@ bool park_until(Parker* p, std::chrono::steady_clock::time_point deadline,
     begin_wait(g, reason);
     switch_out(current_m(), g, AfterSwitch::park);
     end_wait(g);
-    s = p->state.load(std::memory_order_acquire);
-    if (s == Parker::kNotified) g->timer.stop();
+    g->timer.stop();  // woken by a notify: the timer must not fire into a later wait
+    // Read and reset in one step: a notify that lands after a timeout turned the state into
+    // kTimedOut must stay in the state for the waiter's protocol to consume with park().
+    s = p->state.exchange(Parker::kIdle, std::memory_order_acq_rel);
+    return s == Parker::kNotified;
   }
   p->state.store(Parker::kIdle, std::memory_order_relaxed);
-  return s == Parker::kNotified;
+  return true;
 }
 
 void unpark(Parker* p) noexcept {

@@ -1001,11 +1001,13 @@ void timer_arm(Timer* t) {
   P* p = m != nullptr ? m->p : nullptr;
   const bool foreign = p == nullptr;
   if (foreign) p = s.allp[0].load(std::memory_order_acquire);
+  std::int64_t when = 0;
   {
     std::lock_guard lock(p->timers.lock);
+    when = TimerAccess::when(t);  // once unlocked, t may fire, re-arm or die
     p->timers.push_locked(t);
   }
-  netpoll_break_for(TimerAccess::when(t));  // an M in epoll_wait must learn the new deadline
+  netpoll_break_for(when);  // an M in epoll_wait must learn the new deadline
   // A sleeping M must learn the new deadline: wake one to look (it sleeps again until then).
   if (foreign || s.npidle.load(std::memory_order_seq_cst) > 0) wakep(s);
 }
