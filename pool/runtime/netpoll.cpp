@@ -165,6 +165,7 @@ PollResult netpoll_wait(PollDesc* pd, bool write,
       continue;
     }
     if (v != kSlotEmpty) fatal("netpoll: two goroutines wait for the same fd in one direction");
+    // (A slot holding our own Parker cannot be seen here: we leave only after taking it out.)
     if (timed && to_ns(deadline) <= nanotime()) return PollResult::timeout;
     Parker* me = current_parker();
     const auto mine = reinterpret_cast<std::uintptr_t>(me);
@@ -183,8 +184,15 @@ PollResult netpoll_wait(PollDesc* pd, bool write,
         return PollResult::timeout;
       }
       park(me, WaitReason::io);  // an event took the slot first: its unpark is on the way
+    } else if (slot.load(std::memory_order_acquire) == mine) {
+      // Woken, but not by this fd (a stray notify left by someone else's protocol): still
+      // registered, so take ourselves out and start over.
+      std::uintptr_t expected = mine;
+      if (!slot.compare_exchange_strong(expected, kSlotEmpty, std::memory_order_acq_rel)) {
+        park(me, WaitReason::io);  // the event came meanwhile: consume its unpark
+      }
     }
-    // The slot now holds the mark that woke us; loop to consume it.
+    // The slot now holds the mark that woke us (or is empty again); loop to consume it.
   }
 }
 
@@ -203,7 +211,12 @@ bool netpoll_active() noexcept {
 
 int netpoll_poll() noexcept {
   Poller& pl = poller();
-  if (pl.waiters.load(std::memory_order_relaxed) == 0) return 0;
+  // A thread blocked in epoll_wait reports events as they come: polling too would only cost
+  // a system call (Go skips it the same way).
+  if (pl.waiters.load(std::memory_order_relaxed) == 0 ||
+      pl.blocked.load(std::memory_order_acquire)) {
+    return 0;
+  }
   return poll_once(pl, 0);
 }
 

@@ -1007,7 +1007,10 @@ void timer_arm(Timer* t) {
     when = TimerAccess::when(t);  // once unlocked, t may fire, re-arm or die
     p->timers.push_locked(t);
   }
-  netpoll_break_for(when);  // an M in epoll_wait must learn the new deadline
+  // An M of this runtime that arms a timer goes through the scheduler before it sleeps and
+  // sleeps no longer than the timer; an arm from outside must wake the M blocked in epoll_wait
+  // if the new deadline is earlier than its own.
+  if (foreign) netpoll_break_for(when);
   // A sleeping M must learn the new deadline: wake one to look (it sleeps again until then).
   if (foreign || s.npidle.load(std::memory_order_seq_cst) > 0) wakep(s);
 }

@@ -73,10 +73,11 @@ void Mutex::lock_slow() noexcept {
   if (taken) {
     return;
   }
-  // unlock() hands the mutex over (sets granted) before waking us.
-  while (!me.granted.load(std::memory_order_acquire)) {
+  // unlock() hands the mutex over (sets granted) before waking us, exactly once: park at least
+  // once even if granted is already visible, or that wake-up would cut a later wait short.
+  do {
     detail::park(me.parker, detail::WaitReason::mutex);
-  }
+  } while (!me.granted.load(std::memory_order_acquire));
 }
 
 bool Mutex::try_lock_until(Clock::time_point deadline) noexcept {
@@ -93,8 +94,10 @@ bool Mutex::try_lock_until(Clock::time_point deadline) noexcept {
   if (taken) {
     return true;
   }
-  while (!me.granted.load(std::memory_order_acquire)) {
+  // Every wake-up unlock() sends is consumed by one park: it sets granted, then unparks once.
+  for (;;) {
     if (detail::park_until(me.parker, deadline, detail::WaitReason::mutex)) {
+      if (me.granted.load(std::memory_order_acquire)) return true;
       continue;
     }
     mu_.lock();
@@ -108,11 +111,11 @@ bool Mutex::try_lock_until(Clock::time_point deadline) noexcept {
     }
     mu_.unlock();
     // unlock() already handed us the mutex; its wake-up is on the way.
-    while (!me.granted.load(std::memory_order_acquire)) {
+    do {
       detail::park(me.parker, detail::WaitReason::mutex);
-    }
+    } while (!me.granted.load(std::memory_order_acquire));
+    return true;
   }
-  return true;
 }
 
 void Mutex::unlock_slow() noexcept {
