@@ -61,6 +61,9 @@ void sleep_workload(benchmark::State& state, long tasks, int capacity,
     wg.add(tasks);
     gopool::go([&] {
       for (long i = 0; i < tasks; ++i) {
+        if ((i & 1023) == 1023) {
+          gopool::yield();  // a switch point now and then (no preemption in C++)
+        }
         if (pool.post([&] {
               gopool::sleep_for(nap);
               wg.done();

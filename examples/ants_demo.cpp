@@ -170,8 +170,13 @@ int main(int argc, char** argv) {
       gopool::WaitGroup wg;
       wg.add(c.tasks);
       // The producer is a goroutine: when the pool is full it parks until a worker frees up.
+      // While workers are free it never waits, so it yields now and then: C++ code cannot be
+      // preempted, and the runtime warns about goroutines that hold their P for 10 ms.
       gopool::go([&] {
         for (long i = 0; i < c.tasks; ++i) {
+          if ((i & 1023) == 1023) {
+            gopool::yield();
+          }
           const std::error_code ec = pool.post([&] {
             gopool::sleep_for(nap);
             done();
@@ -197,6 +202,9 @@ int main(int argc, char** argv) {
       wg.add(c.tasks);
       gopool::go([&] {
         for (long i = 0; i < c.tasks; ++i) {
+          if ((i & 1023) == 1023) {
+            gopool::yield();
+          }
           gopool::go([&] {
             gopool::sleep_for(nap);
             done();
