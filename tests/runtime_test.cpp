@@ -140,3 +140,16 @@ TEST_CASE("yield outside a goroutine yields the thread") {
   gopool::yield();  // must not crash or block
   CHECK(true);
 }
+
+namespace {
+void plain_function() {}
+}  // namespace
+
+TEST_CASE("go() takes a plain function by name") {
+  gopool::WaitGroup wg;
+  wg.add(1);
+  gopool::go(plain_function);
+  gopool::go([&] { wg.done(); });
+  wg.wait();
+  CHECK(true);
+}

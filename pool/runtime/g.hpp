@@ -34,11 +34,10 @@ struct G {
   std::size_t allgs_index = 0;              // position in Sched::allgs
   std::atomic<GStatus> status{GStatus::idle};
   std::atomic<WaitReason> wait_reason{WaitReason::none};
-  std::uint32_t lock_count = 0;         // lock_os_thread nesting
-  M* locked_m = nullptr;                // the M this goroutine is wired to, if any
-  G* next = nullptr;                    // link in free lists
-  char* low_water = nullptr;            // lowest stack pointer seen at a switch-out
-  std::atomic<bool> hog_warned{false};  // sysmon warned it ran long without a switch point
+  std::uint32_t lock_count = 0;  // lock_os_thread nesting
+  M* locked_m = nullptr;         // the M this goroutine is wired to, if any
+  G* next = nullptr;             // link in free lists
+  char* low_water = nullptr;     // lowest stack pointer seen at a switch-out
 };
 
 // Bytes at the top of every stack reserved for the G and the canary word above it.

@@ -2,6 +2,8 @@
 // context (g0), where it looks for work and parks when there is none.
 #pragma once
 
+#include <time.h>
+
 #include <atomic>
 #include <cstdint>
 
@@ -36,6 +38,7 @@ struct M {
   G* switched_from = nullptr;             // the goroutine that switched away ...
   AfterSwitch after = AfterSwitch::none;  // ... and what to do with it
   std::uint32_t rand_state = 0;
+  clockid_t cpu_clock{};  // this thread's CPU-time clock, read by the monitor
 
   std::uint32_t fastrand() noexcept {
     rand_state ^= rand_state << 13;

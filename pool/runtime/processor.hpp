@@ -38,8 +38,9 @@ struct alignas(64) P {
   std::atomic<P*> hog_spare{nullptr};           // spare P running this P's work while it is hogged
   bool spare = false;                           // a spare P, not one of the procs
   std::uint32_t sysmon_tick = 0;                // sysmon's view: schedtick last seen ...
-  std::int64_t sysmon_when = 0;                 // ... and when
-  P* link = nullptr;                            // idle list
+  std::int64_t sysmon_when = 0;
+  std::int64_t sysmon_cpu = -1;  // ... and its M's CPU time once it stopped moving // ... and when
+  P* link = nullptr;             // idle list
 
   G* free_head = nullptr;  // dead goroutines kept for reuse
   int free_count = 0;

@@ -679,21 +679,31 @@ P* take_spare(Sched& s) noexcept {
   return p;
 }
 
+// CPU time an M's thread has used, in nanoseconds (a system call: monitor use only).
+std::int64_t thread_cpu_ns(const M* m) noexcept {
+  timespec ts{};
+  if (clock_gettime(m->cpu_clock, &ts) != 0) return 0;
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// Logs, once per process, the first goroutine that really ran 10 ms without a switch point.
 void warn_long_runner(Sched& s, P* p) {
+  static std::atomic<bool> warned{false};
+  if (warned.load(std::memory_order_relaxed)) return;
   std::uint64_t id = 0;
   std::source_location where;
   {
     std::lock_guard lock(s.allgs_mu);  // keeps the G from being unmapped while read
     M* m = p->m.load(std::memory_order_acquire);
     G* g = m != nullptr ? m->curg.load(std::memory_order_acquire) : nullptr;
-    if (g == nullptr || g->hog_warned.exchange(true, std::memory_order_relaxed)) return;
+    if (g == nullptr || warned.exchange(true, std::memory_order_relaxed)) return;
     id = g->id.load(std::memory_order_relaxed);
     where = g->where.load(std::memory_order_relaxed);
   }
   runtime_log().warn(
       "gopool: goroutine {} (created at {}:{}) has run for 10 ms without a switch point; a "
       "spare P runs the other goroutines meanwhile (C++ code cannot be preempted: call "
-      "gopool::yield() in long loops)",
+      "gopool::yield() in long loops; this warning is logged once)",
       id, where.file_name(), where.line());
 }
 
@@ -728,9 +738,16 @@ bool retake(Sched& s, std::int64_t now) noexcept {
     if (tick != p->sysmon_tick) {
       p->sysmon_tick = tick;
       p->sysmon_when = now;
+      p->sysmon_cpu = -1;
       continue;
     }
-    if (now - p->sysmon_when < kLongRunNs || p->hog_spare.load(std::memory_order_relaxed)) continue;
+    if (p->hog_spare.load(std::memory_order_relaxed)) continue;
+    if (now - p->sysmon_when < kLongRunNs) {
+      if (p->sysmon_cpu < 0) {
+        if (M* holder = p->m.load(std::memory_order_acquire)) p->sysmon_cpu = thread_cpu_ns(holder);
+      }
+      continue;
+    }
     // Only a goroutine can hog a P; the scheduler itself (firing many timers, say) moves on.
     M* holder = p->m.load(std::memory_order_acquire);
     if (holder == nullptr || holder->curg.load(std::memory_order_acquire) == nullptr) continue;
@@ -740,7 +757,9 @@ bool retake(Sched& s, std::int64_t now) noexcept {
     P* spare = take_spare(s);
     if (spare == nullptr) continue;
     p->hog_spare.store(spare, std::memory_order_release);
-    warn_long_runner(s, p);
+    // Warn only if the thread really ran: on a loaded machine it may just have been descheduled.
+    const std::int64_t cpu = thread_cpu_ns(holder);
+    if (p->sysmon_cpu >= 0 && cpu - p->sysmon_cpu >= kLongRunNs / 2) warn_long_runner(s, p);
     startm(s, spare, false);
     acted = true;
   }
@@ -820,6 +839,7 @@ void install_signal_stack() {
 void m_main(M* m) {
   tl_m = m;
   m->eh = thread_eh_globals();
+  pthread_getcpuclockid(pthread_self(), &m->cpu_clock);
   install_signal_stack();
   pthread_attr_t attr;
   if (pthread_getattr_np(pthread_self(), &attr) == 0) {
@@ -1035,7 +1055,6 @@ void spawn_goroutine(std::size_t stack_size, Task&& task, const std::source_loca
   g->task = std::move(task);
   g->where.store(where, std::memory_order_relaxed);
   g->label.store(nullptr, std::memory_order_relaxed);
-  g->hog_warned.store(false, std::memory_order_relaxed);
   g->id.store(new_goid(s, p), std::memory_order_relaxed);
   g->wait_reason.store(WaitReason::none, std::memory_order_relaxed);
   g->low_water = g->stack.top();

@@ -41,7 +41,11 @@ std::size_t derived_budget() {
   }
   const auto usable = static_cast<std::size_t>(max_maps);
   // A guarded stack costs two map entries: the guard and the stack.
-  return usable > kMapEntriesReserved ? (usable - kMapEntriesReserved) / 2 : 0;
+  std::size_t budget = usable > kMapEntriesReserved ? (usable - kMapEntriesReserved) / 2 : 0;
+#if defined(GOPOOL_ASAN) || defined(GOPOOL_TSAN)
+  budget /= 4;  // the sanitizers' runtimes map a great deal themselves
+#endif
+  return budget;
 }
 
 [[noreturn]] void throw_map_error(std::size_t bytes) {

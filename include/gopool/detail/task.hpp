@@ -21,8 +21,11 @@ class Task {
   template <class F, class D = std::decay_t<F>,
             class = std::enable_if_t<!std::is_same_v<D, Task> && std::is_invocable_v<D&>>>
   Task(F&& f) {  // NOLINT(google-explicit-constructor): a callable is a Task
-    if constexpr (std::is_constructible_v<bool, const D&>) {
-      if (!static_cast<bool>(f)) return;  // a null function pointer or empty std::function
+    // A null function pointer or an empty std::function makes an empty Task (a function
+    // itself, passed by reference, is never null).
+    if constexpr (!std::is_function_v<std::remove_reference_t<F>> &&
+                  std::is_constructible_v<bool, const D&>) {
+      if (!static_cast<bool>(f)) return;
     }
     if constexpr (fits_inline<D>()) {
       ::new (static_cast<void*>(buf_)) D(std::forward<F>(f));
