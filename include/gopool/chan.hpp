@@ -18,6 +18,7 @@
 #include "gopool/detail/parker.hpp"
 #include "gopool/detail/spin_lock.hpp"
 #include "gopool/detail/sync_time.hpp"
+#include "gopool/detail/wait_queue.hpp"
 #include "gopool/runtime.hpp"
 
 namespace gopool {
@@ -55,63 +56,21 @@ struct ChanWaiter {
   ChanWaiter* next = nullptr;
   std::uint32_t index = 0;  // select case index
   bool ok = false;          // set by the completer: true = value moved, false = channel closed
-  bool queued = false;      // linked in a WaitQueue
+  bool queued = false;      // linked in a ChanWaitQueue
   bool sender = false;      // queued as a sender (else as a receiver)
   // Set (after ok) by the completer of a single operation just before it unparks; the waiter
   // parks until it sees it, so a spurious wake-up can never end a wait early.
   std::atomic<bool> done{false};
 };
 
-// WaitQueue: FIFO of waiters on one side of a channel. Guarded by the channel's lock.
-class WaitQueue {
+// ChanWaitQueue: FIFO of waiters on one side of a channel. Guarded by the channel's lock.
+class ChanWaitQueue : public WaitQueue<ChanWaiter> {
  public:
-  bool empty() const noexcept { return head_ == nullptr; }
-
-  // Number of queued waiters (walks the list).
-  std::size_t size() const noexcept {
-    std::size_t n = 0;
-    for (const ChanWaiter* w = head_; w != nullptr; w = w->next) {
-      ++n;
-    }
-    return n;
-  }
-
-  void push(ChanWaiter* w) noexcept {
-    w->prev = tail_;
-    w->next = nullptr;
-    if (tail_ != nullptr) {
-      tail_->next = w;
-    } else {
-      head_ = w;
-    }
-    tail_ = w;
-    w->queued = true;
-  }
-
-  // Unlinks w if it is still queued.
-  void remove(ChanWaiter* w) noexcept {
-    if (!w->queued) {
-      return;
-    }
-    if (w->prev != nullptr) {
-      w->prev->next = w->next;
-    } else {
-      head_ = w->next;
-    }
-    if (w->next != nullptr) {
-      w->next->prev = w->prev;
-    } else {
-      tail_ = w->prev;
-    }
-    w->prev = w->next = nullptr;
-    w->queued = false;
-  }
-
   // Removes and returns the oldest waiter this caller may complete: a single operation, or a
   // select case whose gate this call claims. Waiters of selects completed elsewhere are
   // dropped on the way. Null when none is left.
   ChanWaiter* pop() noexcept {
-    while (ChanWaiter* w = head_) {
+    while (ChanWaiter* w = front()) {
       remove(w);
       if (w->gate == nullptr) {
         return w;
@@ -124,10 +83,6 @@ class WaitQueue {
     }
     return nullptr;
   }
-
- private:
-  ChanWaiter* head_ = nullptr;
-  ChanWaiter* tail_ = nullptr;
 };
 
 // Marks w completed (value moved, or closed) before it is woken.
@@ -193,8 +148,8 @@ class ChanCore {
   ~ChanCore() = default;
 
   SpinLock lock_;
-  WaitQueue recvq_;
-  WaitQueue sendq_;
+  ChanWaitQueue recvq_;
+  ChanWaitQueue sendq_;
   std::size_t cap_;
   std::size_t head_ = 0;
   std::size_t count_ = 0;

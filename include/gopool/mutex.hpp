@@ -10,6 +10,7 @@
 #include "gopool/detail/parker.hpp"
 #include "gopool/detail/spin_lock.hpp"
 #include "gopool/detail/sync_time.hpp"
+#include "gopool/detail/wait_queue.hpp"
 #include "gopool/runtime.hpp"
 
 namespace gopool {
@@ -84,12 +85,10 @@ class Mutex {
   void unlock_slow() noexcept;
   // Under mu_: takes the lock if free, else marks kWaiters and queues w. True if taken.
   bool acquire_or_enqueue_locked(Waiter* w) noexcept;
-  void remove_locked(Waiter* w) noexcept;
 
   std::atomic<std::uint32_t> state_{0};
-  mutable detail::SpinLock mu_;  // guards the queue
-  Waiter* head_ = nullptr;
-  Waiter* tail_ = nullptr;
+  mutable detail::SpinLock mu_;      // guards the queue
+  detail::WaitQueue<Waiter> queue_;  // FIFO of waiters; guarded by mu_
 };
 
 }  // namespace gopool

@@ -10,6 +10,7 @@
 #include "gopool/detail/parker.hpp"
 #include "gopool/detail/spin_lock.hpp"
 #include "gopool/detail/sync_time.hpp"
+#include "gopool/detail/wait_queue.hpp"
 #include "gopool/runtime.hpp"
 
 namespace gopool {
@@ -70,16 +71,13 @@ class Semaphore {
 
   // Under mu_: takes n permits if nobody queues ahead and enough are there.
   bool take_locked(std::int64_t n) noexcept;
-  void push_locked(Waiter* w) noexcept;
-  void remove_locked(Waiter* w) noexcept;
   // Under mu_: pops the head waiters that the count now satisfies; returns them linked by next.
   Waiter* grant_locked() noexcept;
   static void wake(Waiter* list) noexcept;
 
   mutable detail::SpinLock mu_;
   std::int64_t count_;
-  Waiter* head_ = nullptr;
-  Waiter* tail_ = nullptr;
+  detail::WaitQueue<Waiter> queue_;  // FIFO of waiters; guarded by mu_
 };
 
 }  // namespace gopool

@@ -33,30 +33,8 @@ bool Mutex::acquire_or_enqueue_locked(Waiter* w) noexcept {
       break;
     }
   }
-  w->prev = tail_;
-  w->next = nullptr;
-  if (tail_ != nullptr) {
-    tail_->next = w;
-  } else {
-    head_ = w;
-  }
-  tail_ = w;
-  w->queued = true;
+  queue_.push(w);
   return false;
-}
-
-void Mutex::remove_locked(Waiter* w) noexcept {
-  if (w->prev != nullptr) {
-    w->prev->next = w->next;
-  } else {
-    head_ = w->next;
-  }
-  if (w->next != nullptr) {
-    w->next->prev = w->prev;
-  } else {
-    tail_ = w->prev;
-  }
-  w->queued = false;
 }
 
 void Mutex::lock_slow() noexcept {
@@ -102,8 +80,8 @@ bool Mutex::try_lock_until(Clock::time_point deadline) noexcept {
     }
     mu_.lock();
     if (me.queued) {
-      remove_locked(&me);
-      if (head_ == nullptr) {
+      queue_.remove(&me);
+      if (queue_.empty()) {
         state_.fetch_and(~kWaiters, std::memory_order_relaxed);
       }
       mu_.unlock();
@@ -123,16 +101,16 @@ void Mutex::unlock_slow() noexcept {
     detail::fatal("sync: unlock of unlocked mutex");
   }
   mu_.lock();
-  Waiter* w = head_;
+  Waiter* w = queue_.front();
   if (w == nullptr) {
     // The last waiter timed out meanwhile: plain release.
     state_.store(0, std::memory_order_release);
     mu_.unlock();
     return;
   }
-  remove_locked(w);
+  queue_.remove(w);
   // Hand over: the mutex stays locked, now owned by w.
-  state_.store(head_ != nullptr ? (kLocked | kWaiters) : kLocked, std::memory_order_release);
+  state_.store(!queue_.empty() ? (kLocked | kWaiters) : kLocked, std::memory_order_release);
   detail::Parker* parker = w->parker;
   w->granted.store(true, std::memory_order_release);  // w may return from here on
   mu_.unlock();
@@ -142,7 +120,7 @@ void Mutex::unlock_slow() noexcept {
 std::size_t Mutex::waiters() const noexcept {
   mu_.lock();
   std::size_t n = 0;
-  for (const Waiter* w = head_; w != nullptr; w = w->next) {
+  for (const Waiter* w = queue_.front(); w != nullptr; w = w->next) {
     ++n;
   }
   mu_.unlock();

@@ -20,46 +20,20 @@ Semaphore::Semaphore(std::int64_t permits) : count_(permits) {
 }
 
 bool Semaphore::take_locked(std::int64_t n) noexcept {
-  if (head_ == nullptr && count_ >= n) {
+  if (queue_.empty() && count_ >= n) {
     count_ -= n;
     return true;
   }
   return false;
 }
 
-void Semaphore::push_locked(Waiter* w) noexcept {
-  w->prev = tail_;
-  w->next = nullptr;
-  if (tail_ != nullptr) {
-    tail_->next = w;
-  } else {
-    head_ = w;
-  }
-  tail_ = w;
-  w->queued = true;
-}
-
-void Semaphore::remove_locked(Waiter* w) noexcept {
-  if (w->prev != nullptr) {
-    w->prev->next = w->next;
-  } else {
-    head_ = w->next;
-  }
-  if (w->next != nullptr) {
-    w->next->prev = w->prev;
-  } else {
-    tail_ = w->prev;
-  }
-  w->queued = false;
-}
-
 Semaphore::Waiter* Semaphore::grant_locked() noexcept {
   Waiter* list = nullptr;
   Waiter** tail = &list;
-  while (head_ != nullptr && head_->n <= count_) {
-    Waiter* w = head_;
+  while (!queue_.empty() && queue_.front()->n <= count_) {
+    Waiter* w = queue_.front();
     count_ -= w->n;
-    remove_locked(w);
+    queue_.remove(w);
     w->next = nullptr;
     *tail = w;
     tail = &w->next;
@@ -88,7 +62,7 @@ void Semaphore::acquire(std::int64_t n) {
     if (take_locked(n)) {
       return;
     }
-    push_locked(&me);
+    queue_.push(&me);
   }
   // release() takes our permits for us before waking us.
   while (!me.granted.load(std::memory_order_acquire)) {
@@ -119,7 +93,7 @@ bool Semaphore::acquire_until(Clock::time_point deadline, std::int64_t n) {
     if (deadline <= Clock::now()) {
       return false;
     }
-    push_locked(&me);
+    queue_.push(&me);
   }
   while (!me.granted.load(std::memory_order_acquire)) {
     if (!detail::park_until(me.parker, deadline, detail::WaitReason::semaphore)) {
@@ -135,7 +109,7 @@ bool Semaphore::acquire_until(Clock::time_point deadline, std::int64_t n) {
     if (!me.queued) {
       granted = &me;  // a release() granted our permits just now
     } else {
-      remove_locked(&me);
+      queue_.remove(&me);
       // Leaving the head may unblock smaller requests that queued behind us.
       granted = grant_locked();
     }
@@ -171,11 +145,7 @@ std::int64_t Semaphore::available() const noexcept {
 
 std::size_t Semaphore::waiters() const noexcept {
   std::lock_guard lock(mu_);
-  std::size_t n = 0;
-  for (const Waiter* w = head_; w != nullptr; w = w->next) {
-    ++n;
-  }
-  return n;
+  return queue_.size();
 }
 
 }  // namespace gopool
