@@ -1,5 +1,5 @@
-// Goroutine stacks: overflow is a clear fatal error, in guarded and in slab mode; slab mode
-// still runs goroutines correctly.
+// Goroutine stacks: overflow is a clear fatal error with guard markers, with mapped guard pages
+// and in slab mode; slab mode still runs goroutines correctly.
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -40,8 +40,13 @@ GOPOOL_DEATH_SCENARIO(overflow_guarded) {
   overflow_in_goroutine(false);
 }
 
+GOPOOL_DEATH_SCENARIO(overflow_mapped_guard) {
+  (void)gopool::configure({.stack_guard_markers = false});
+  overflow_in_goroutine(false);
+}
+
 GOPOOL_DEATH_SCENARIO(overflow_slab) {
-  (void)gopool::configure({.guarded_stack_budget = 1});
+  (void)gopool::configure({.stack_guard_markers = false, .guarded_stack_budget = 1});
   // Take the single guarded stack, so the next ones come from a slab.
   gopool::WaitGroup hold;
   gopool::WaitGroup release;
@@ -56,7 +61,7 @@ GOPOOL_DEATH_SCENARIO(overflow_slab) {
 }
 
 GOPOOL_DEATH_SCENARIO(slab_mode_works) {
-  (void)gopool::configure({.guarded_stack_budget = 16});
+  (void)gopool::configure({.stack_guard_markers = false, .guarded_stack_budget = 16});
   constexpr int kCount = 5000;
   gopool::WaitGroup parked;
   gopool::WaitGroup release;
@@ -89,6 +94,13 @@ TEST_CASE("stack overflow hits the guard page: a fatal error naming the goroutin
   CHECK(r.died());
   CHECK(r.output.find("stack overflow") != std::string::npos);
   CHECK(r.output.find("goroutine ") != std::string::npos);
+  CHECK(r.output.find("stack_test.cpp") != std::string::npos);
+}
+
+TEST_CASE("stack overflow hits a guard page of its own mapping when guard markers are off") {
+  const auto r = gopool::test::run_death_scenario("overflow_mapped_guard");
+  CHECK(r.died());
+  CHECK(r.output.find("stack overflow") != std::string::npos);
   CHECK(r.output.find("stack_test.cpp") != std::string::npos);
 }
 

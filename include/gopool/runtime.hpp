@@ -22,8 +22,12 @@ struct RuntimeOptions {
   int procs = 0;
   // Default stack size of a goroutine in bytes (rounded up to pages). 0 = 64 KiB.
   std::size_t stack_size = 0;
-  // How many stacks get their own guard page before stacks come from canary-checked slabs.
-  // 0 = derived from /proc/sys/vm/max_map_count.
+  // Guard every default-size stack with the kernel's guard markers (Linux 6.13+), mapped and
+  // pre-faulted a slab at a time; ignored where the kernel lacks them. false = the fallback
+  // below (one mapping per guarded stack, then canary-checked slabs).
+  bool stack_guard_markers = true;
+  // Without guard markers: how many stacks get their own guard page before stacks come from
+  // canary-checked slabs. 0 = derived from /proc/sys/vm/max_map_count.
   std::size_t guarded_stack_budget = 0;
   // Reuse dead goroutines and their stacks (seed 000). false = every go() maps a fresh stack.
   bool recycle = true;

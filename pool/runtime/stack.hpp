@@ -1,6 +1,9 @@
-// Goroutine stacks: mmap'ed and committed lazily by the kernel. While the kernel's map-entry
-// budget allows, each stack has a guard page below it; past that budget, stacks are carved
-// from slabs and overflow is caught by a canary word checked at every switch-out.
+// Goroutine stacks: mmap'ed and committed lazily by the kernel. Where the kernel has guard
+// markers (Linux 6.13+), default-size stacks come from slabs in which every stack has a guard
+// page and a pre-faulted top page, both set up for the whole slab in two syscalls. Elsewhere,
+// while the kernel's map-entry budget allows, each stack has a guard page below it; past that
+// budget, stacks are carved from slabs and overflow is caught by a canary word checked at every
+// switch-out.
 #pragma once
 
 #include <cstddef>
@@ -9,7 +12,7 @@
 namespace gopool::detail {
 
 struct Stack {
-  enum class Kind : std::uint8_t { none, guarded, slab, plain };
+  enum class Kind : std::uint8_t { none, guarded, batched, slab, plain };
   char* base = nullptr;  // lowest usable address; the stack grows down from base + size
   std::size_t size = 0;  // usable bytes
   Kind kind = Kind::none;
@@ -30,9 +33,11 @@ std::size_t page_size() noexcept;
 // Rounds a stack size up to whole pages.
 std::size_t round_stack_size(std::size_t size) noexcept;
 
-// Sets the default stack size and the guarded-stack budget (0 = derived from
-// /proc/sys/vm/max_map_count). Called once when the runtime starts.
-void stacks_configure(std::size_t default_size, std::size_t guarded_budget) noexcept;
+// Sets the default stack size, the guarded-stack budget (0 = derived from
+// /proc/sys/vm/max_map_count) and whether guard markers may be used. Called once when the
+// runtime starts.
+void stacks_configure(std::size_t default_size, std::size_t guarded_budget,
+                      bool guard_markers) noexcept;
 
 // Maps a stack of size bytes (rounded to pages). Throws std::system_error when the kernel
 // refuses the mapping.
