@@ -27,58 +27,62 @@ void TimerAccess::set(Timer* t, std::chrono::steady_clock::time_point when, std:
   t->g_ = g;
 }
 
-void TimerHeap::sift_up(std::size_t i) {
-  Timer* t = heap[i];
-  const auto w = t->when_;
-  while (i > 0) {
-    const std::size_t parent = (i - 1) / 2;
-    if (heap[parent]->when_ <= w) break;
-    heap[i] = heap[parent];
-    heap[i]->index_ = static_cast<std::int32_t>(i);
-    i = parent;
-  }
-  heap[i] = t;
-  t->index_ = static_cast<std::int32_t>(i);
+namespace {
+constexpr std::size_t kArity = 4;
+}  // namespace
+
+void TimerHeap::place(std::size_t i, Entry e) {
+  heap[i] = e;
+  e.timer->index_ = static_cast<std::int32_t>(i);
 }
 
-void TimerHeap::sift_down(std::size_t i) {
-  Timer* t = heap[i];
+void TimerHeap::sift_up(std::size_t i, Entry e) {
+  while (i > 0) {
+    const std::size_t parent = (i - 1) / kArity;
+    if (heap[parent].when <= e.when) break;
+    place(i, heap[parent]);
+    i = parent;
+  }
+  place(i, e);
+}
+
+void TimerHeap::sift_down(std::size_t i, Entry e) {
   const std::size_t n = heap.size();
   for (;;) {
-    std::size_t child = 2 * i + 1;
-    if (child >= n) break;
-    if (child + 1 < n && heap[child + 1]->when_ < heap[child]->when_) ++child;
-    if (t->when_ <= heap[child]->when_) break;
-    heap[i] = heap[child];
-    heap[i]->index_ = static_cast<std::int32_t>(i);
-    i = child;
+    const std::size_t first = kArity * i + 1;
+    if (first >= n) break;
+    const std::size_t end = first + kArity < n ? first + kArity : n;
+    std::size_t least = first;
+    for (std::size_t c = first + 1; c < end; ++c) {
+      if (heap[c].when < heap[least].when) least = c;
+    }
+    if (e.when <= heap[least].when) break;
+    place(i, heap[least]);
+    i = least;
   }
-  heap[i] = t;
-  t->index_ = static_cast<std::int32_t>(i);
+  place(i, e);
 }
 
 void TimerHeap::update_next() {
-  next.store(heap.empty() ? kNoDeadline : to_ns(heap.front()->when_), std::memory_order_release);
+  next.store(heap.empty() ? kNoDeadline : heap.front().when, std::memory_order_release);
 }
 
 void TimerHeap::push_locked(Timer* t) {
-  heap.push_back(t);
-  sift_up(heap.size() - 1);
+  heap.push_back({to_ns(t->when_), t});
+  sift_up(heap.size() - 1, heap.back());
   t->heap_.store(this, std::memory_order_release);
   update_next();
 }
 
 void TimerHeap::remove_locked(Timer* t) {
   const auto i = static_cast<std::size_t>(t->index_);
-  Timer* last = heap.back();
+  const Entry last = heap.back();
   heap.pop_back();
-  if (last != t) {
-    heap[i] = last;
-    last->index_ = static_cast<std::int32_t>(i);
-    if (i > 0 && last->when_ < heap[(i - 1) / 2]->when_) {
-      sift_up(i);
+  if (last.timer != t) {
+    if (i > 0 && last.when < heap[(i - 1) / kArity].when) {
+      sift_up(i, last);
     } else {
-      sift_down(i);
+      sift_down(i, last);
     }
   }
   t->index_ = -1;
@@ -95,8 +99,8 @@ int TimerHeap::run_due(std::int64_t now, void (*ready)(G*)) {
     G* wake = nullptr;
     {
       std::lock_guard guard(lock);
-      if (heap.empty() || to_ns(heap.front()->when_) > now) break;
-      Timer* t = heap.front();
+      if (heap.empty() || heap.front().when > now) break;
+      Timer* t = heap.front().timer;
       ++fired;
       // Everything read from or done to *t happens before remove_locked publishes it as
       // disarmed: from then on its owner may re-arm it, or destroy it unless running_ says a
@@ -124,16 +128,16 @@ int TimerHeap::run_due(std::int64_t now, void (*ready)(G*)) {
 }
 
 void TimerHeap::move_all_to(TimerHeap& to) {
-  std::vector<Timer*> moved;
+  std::vector<Entry> moved;
   {
     std::lock_guard guard(lock);
     moved.swap(heap);
-    for (Timer* t : moved)
-      t->index_ = -1;
+    for (const Entry& e : moved)
+      e.timer->index_ = -1;
     update_next();
     std::lock_guard guard_to(to.lock);
-    for (Timer* t : moved)
-      to.push_locked(t);
+    for (const Entry& e : moved)
+      to.push_locked(e.timer);
   }
 }
 

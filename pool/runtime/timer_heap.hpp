@@ -1,5 +1,7 @@
-// TimerHeap: a P's timers, a binary min-heap on deadline under a spin lock, with the earliest
-// deadline readable without the lock.
+// TimerHeap: a P's timers, a 4-ary min-heap on deadline under a spin lock, with the earliest
+// deadline readable without the lock. Each entry carries its deadline, so sifting compares
+// within the array instead of loading every timer (which lives on a sleeping goroutine's cold
+// stack); four children share a cache line and the heap is half as deep as a binary one.
 #pragma once
 
 #include <atomic>
@@ -28,7 +30,11 @@ std::int64_t nanotime() noexcept;
 
 struct TimerHeap {
   SpinLock lock;
-  std::vector<Timer*> heap;                     // guarded by lock
+  struct Entry {
+    std::int64_t when;  // the timer's deadline in ns
+    Timer* timer;
+  };
+  std::vector<Entry> heap;                      // guarded by lock
   std::atomic<std::int64_t> next{kNoDeadline};  // earliest deadline, kNoDeadline if none
   Timer* firing = nullptr;                      // callback timer running now; guarded by lock
 
@@ -44,8 +50,9 @@ struct TimerHeap {
   std::size_t size_locked() const { return heap.size(); }
 
  private:
-  void sift_up(std::size_t i);
-  void sift_down(std::size_t i);
+  void sift_up(std::size_t i, Entry e);
+  void sift_down(std::size_t i, Entry e);
+  void place(std::size_t i, Entry e);
   void update_next();
 };
 
