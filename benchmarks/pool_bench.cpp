@@ -115,6 +115,34 @@ void BM_PoolPost(benchmark::State& state) {
 }
 BENCHMARK(BM_PoolPost)->UseRealTime()->MinTime(0.5);
 
+// BM_PoolPostFromGoroutine: as BM_PoolPost, but the poster is a goroutine on one of the 2 Ps,
+// so hand-offs to workers on its own P stay on one core. Each iteration posts a batch.
+void BM_PoolPostFromGoroutine(benchmark::State& state) {
+  ProcsScope procs(2);
+  gopool::Pool pool(10'000);
+  constexpr int kBatch = 10'000;
+  for (auto _ : state) {
+    gopool::WaitGroup wg;
+    wg.add(1);
+    gopool::go([&] {
+      for (int i = 0; i < kBatch; ++i) {
+        if ((i & 1023) == 1023) {
+          gopool::yield();
+        }
+        if (pool.post([] {})) {
+          std::abort();
+        }
+      }
+      pool.wait();
+      wg.done();
+    });
+    wg.wait();
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+  state.counters["workers"] = static_cast<double>(pool.stats().workers_started);
+}
+BENCHMARK(BM_PoolPostFromGoroutine)->UseRealTime()->MinTime(0.5);
+
 // BM_PoolSubmit: submit() of tiny tasks with futures from one OS thread into 2 Ps; every future
 // is got (in batches of 1000).
 void BM_PoolSubmit(benchmark::State& state) {
