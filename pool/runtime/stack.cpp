@@ -22,6 +22,7 @@ constexpr std::size_t kSlabStacks = 1024;           // two map entries serve 102
 constexpr std::size_t kMapEntriesReserved = 20000;  // left for malloc, libraries, threads
 constexpr std::size_t kFirstBatchSlab = 32;         // stacks in the first guarded slab (doubles)
 constexpr std::size_t kIovMax = 1024;               // iovecs one process_madvise call takes
+constexpr std::size_t kWarmBatchStacks = 1024;      // free batched stacks that keep their top page
 
 // Linux 6.13+: guard pages as page-table markers (no VMA split, so no map-entry cost).
 constexpr int kMadvGuardInstall = 102;
@@ -43,6 +44,7 @@ struct StackState {
   int pidfd = -1;  // >= 0: batched mode is available
   std::size_t next_batch = kFirstBatchSlab;
   std::vector<char*> batch_free;  // bases of free batched stacks, top page still populated
+  std::vector<char*> batch_cold;  // bases of free batched stacks returned to the kernel whole
   std::vector<iovec> iov;         // scratch for refill_batch
 };
 
@@ -186,9 +188,18 @@ Stack stack_allocate(std::size_t size) {
   stack.size = size;
   if (s.pidfd >= 0 && size == s.default_size) {
     std::lock_guard lock(s.slab_mu);
-    if (s.batch_free.empty()) refill_batch(s);
-    stack.base = s.batch_free.back();
-    s.batch_free.pop_back();
+    if (!s.batch_free.empty()) {
+      stack.base = s.batch_free.back();
+      s.batch_free.pop_back();
+    } else if (!s.batch_cold.empty()) {
+      stack.base = s.batch_cold.back();
+      s.batch_cold.pop_back();
+      (void)madvise(stack.top() - page, page, kMadvPopulateWrite);  // cheaper than the fault
+    } else {
+      refill_batch(s);
+      stack.base = s.batch_free.back();
+      s.batch_free.pop_back();
+    }
     stack.kind = Stack::Kind::batched;
     s.guarded_alive.fetch_add(1, std::memory_order_relaxed);
     return stack;
@@ -247,10 +258,15 @@ void stack_free(Stack& stack) noexcept {
       break;
     }
     case Stack::Kind::batched: {
-      // Keep the top page (faulted in, ready for the next goroutine) and the guard marker.
-      madvise(stack.base, stack.size - page, MADV_DONTNEED);
-      std::lock_guard lock(s.slab_mu);
-      s.batch_free.push_back(stack.base);
+      // A few free stacks keep their top page, faulted in and ready for the next goroutine;
+      // the rest give all their memory back, so a burst of goroutines leaves nothing resident.
+      // The guard marker below the stack stays either way.
+      std::unique_lock lock(s.slab_mu);
+      const bool warm = s.batch_free.size() < kWarmBatchStacks;
+      lock.unlock();
+      madvise(stack.base, warm ? stack.size - page : stack.size, MADV_DONTNEED);
+      lock.lock();
+      (warm ? s.batch_free : s.batch_cold).push_back(stack.base);
       s.guarded_alive.fetch_sub(1, std::memory_order_relaxed);
       break;
     }
