@@ -41,7 +41,8 @@ struct StackState {
   // Batched mode: default-size stacks come from slabs in which every stack has a guard marker
   // below it, installed and pre-faulted for a whole slab with two process_madvise calls. A
   // fresh page costs a fault of ~10 us on a VM; populating it in a batch costs ~1 us.
-  int pidfd = -1;  // >= 0: batched mode is available
+  int pidfd = -1;   // >= 0: batched mode is available
+  pid_t owner = 0;  // the process pidfd refers to
   std::size_t next_batch = kFirstBatchSlab;
   std::vector<char*> batch_free;  // bases of free batched stacks, top page still populated
   std::vector<char*> batch_cold;  // bases of free batched stacks returned to the kernel whole
@@ -135,6 +136,13 @@ int open_batch_pidfd() noexcept {
 // the G and the first frames). Called with slab_mu held.
 void refill_batch(StackState& s) {
   const std::size_t page = page_size();
+  if (getpid() != s.owner) {
+    // A forked child: the inherited pidfd names the parent, whose memory it must not touch.
+    close(s.pidfd);
+    s.pidfd = static_cast<int>(syscall(SYS_pidfd_open, getpid(), 0U));
+    s.owner = getpid();
+    if (s.pidfd < 0) throw_map_error(page);
+  }
   const std::size_t stride = page + s.default_size;
   const std::size_t count = s.next_batch;
   char* region = map_region(count * stride);
@@ -177,6 +185,7 @@ void stacks_configure(std::size_t default_size, std::size_t guarded_budget,
   s.guarded_budget = guarded_budget != 0 ? guarded_budget : derived_budget();
   if (guard_markers && s.pidfd < 0) {
     s.pidfd = open_batch_pidfd();
+    s.owner = getpid();
   }
 }
 
