@@ -44,6 +44,7 @@ struct StackState {
   int pidfd = -1;   // >= 0: batched mode is available
   pid_t owner = 0;  // the process pidfd refers to
   std::size_t next_batch = kFirstBatchSlab;
+  std::size_t batch_total = 0;    // batched stacks mapped so far
   std::vector<char*> batch_free;  // bases of free batched stacks, top page still populated
   std::vector<char*> batch_cold;  // bases of free batched stacks returned to the kernel whole
   std::vector<iovec> iov;         // scratch for refill_batch
@@ -145,6 +146,9 @@ void refill_batch(StackState& s) {
   }
   const std::size_t stride = page + s.default_size;
   const std::size_t count = s.next_batch;
+  // Room for every stack on both free lists, so that stack_free never allocates.
+  s.batch_free.reserve(s.batch_total + count);
+  s.batch_cold.reserve(s.batch_total + count);
   char* region = map_region(count * stride);
   s.iov.clear();
   for (std::size_t i = 0; i < count; ++i) {
@@ -163,6 +167,7 @@ void refill_batch(StackState& s) {
   for (std::size_t i = count; i > 0; --i) {
     s.batch_free.push_back(region + (i - 1) * stride + page);  // lowest address used first
   }
+  s.batch_total += count;
   s.next_batch = std::min(2 * count, kSlabStacks);
 }
 
