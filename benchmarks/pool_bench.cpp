@@ -1,12 +1,15 @@
 // Pool benchmarks (issue 7): ants' 1M x 10 ms workload, post()/submit() throughput of tiny
 // tasks, and 10k x 1 ms. Targets: BM_PoolSleep <= 400 ms, BM_PoolPost >= 10 M tasks/s,
-// BM_PoolSubmit >= 1 M tasks/s, BM_PoolSleep1ms <= 50 ms.
+// BM_PoolSubmit >= 1 M tasks/s, BM_PoolSleep1ms <= 50 ms. BM_ThreadPool* run the same tiny-task
+// workloads through the usual C++ thread pool (2 threads), so a run carries its own baseline;
+// benchmarks/pool_compare.sh adds Go and prints ratios.
 #include <benchmark/benchmark.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <future>
 #include <string>
 #include <vector>
 
@@ -14,6 +17,8 @@
 #include <gopool/pool.hpp>
 #include <gopool/runtime.hpp>
 #include <gopool/wait_group.hpp>
+
+#include "thread_pool_baseline.hpp"
 
 namespace {
 
@@ -168,5 +173,46 @@ void BM_PoolSubmit(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_PoolSubmit)->UseRealTime()->MinTime(0.5);
+
+// BM_ThreadPoolPost: BM_PoolPost's workload through the usual C++ thread pool with 2 threads.
+void BM_ThreadPoolPost(benchmark::State& state) {
+  gopool::bench::ThreadPoolBaseline pool(2);
+  constexpr int kBatch = 10'000;
+  int in_batch = 0;
+  for (auto _ : state) {
+    pool.post([] {});
+    if (++in_batch == kBatch) {
+      in_batch = 0;
+      pool.wait();
+    }
+  }
+  pool.wait();
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ThreadPoolPost)->UseRealTime()->MinTime(0.5);
+
+// BM_ThreadPoolSubmit: BM_PoolSubmit's workload (std::future) through the usual C++ thread pool.
+void BM_ThreadPoolSubmit(benchmark::State& state) {
+  gopool::bench::ThreadPoolBaseline pool(2);
+  constexpr std::size_t kBatch = 1000;
+  std::vector<std::future<int>> futures;
+  futures.reserve(kBatch);
+  long sum = 0;
+  for (auto _ : state) {
+    futures.push_back(pool.submit([] { return 1; }));
+    if (futures.size() == kBatch) {
+      for (auto& f : futures) {
+        sum += f.get();
+      }
+      futures.clear();
+    }
+  }
+  for (auto& f : futures) {
+    sum += f.get();
+  }
+  benchmark::DoNotOptimize(sum);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ThreadPoolSubmit)->UseRealTime()->MinTime(0.5);
 
 }  // namespace
