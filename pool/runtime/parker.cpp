@@ -2,6 +2,7 @@
 
 #include "gopool/detail/goroutine_info.hpp"
 
+#include "runtime/deadlock.hpp"
 #include "runtime/futex.hpp"
 #include "runtime/g.hpp"
 #include "runtime/scheduler.hpp"
@@ -35,7 +36,10 @@ bool thread_park(Parker* p, std::int64_t deadline_ns) noexcept {
         continue;  // notified meanwhile
       }
     }
+    const bool forever = wait_ns < 0;
+    if (forever) deadlock_note_thread_park(true);
     futex_wait(&p->state, Parker::kParked, wait_ns);
+    if (forever) deadlock_note_thread_park(false);
   }
 }
 

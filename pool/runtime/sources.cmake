@@ -10,6 +10,7 @@ list(APPEND GOPOOL_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/runtime_stats.cpp
   ${CMAKE_CURRENT_LIST_DIR}/goroutine_info.cpp
   ${CMAKE_CURRENT_LIST_DIR}/sysmon.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/deadlock.cpp
   ${CMAKE_CURRENT_LIST_DIR}/netpoll.cpp
   ${CMAKE_CURRENT_LIST_DIR}/log.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../sync/wait_group.cpp)

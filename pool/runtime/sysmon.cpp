@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "gopool/detail/goroutine_info.hpp"
+#include "runtime/deadlock.hpp"
 #include "runtime/futex.hpp"
 #include "runtime/netpoll.hpp"
 #include "runtime/scheduler.hpp"
@@ -12,9 +13,10 @@
 namespace gopool::detail {
 namespace {
 
-constexpr std::int64_t kMinDelayNs = 20'000;      // 20 us while there is work to watch
-constexpr std::int64_t kMaxDelayNs = 10'000'000;  // 10 ms when nothing happens
-constexpr int kIdleCyclesBeforeBackoff = 50;      // ~1 ms of nothing at the shortest period
+constexpr std::int64_t kMinDelayNs = 20'000;           // 20 us while there is work to watch
+constexpr std::int64_t kMaxDelayNs = 10'000'000;       // 10 ms when nothing happens
+constexpr int kIdleCyclesBeforeBackoff = 50;           // ~1 ms of nothing at the shortest period
+constexpr std::int64_t kDeadlockCheckNs = 50'000'000;  // between deadlock checks while idle
 
 std::atomic<std::int64_t> g_coarse_now{0};
 std::atomic<std::uint32_t> g_sysmon_wake{0};
@@ -23,10 +25,16 @@ std::atomic<bool> g_sysmon_deep{false};  // sleeping longer than the shortest pe
 [[noreturn]] void sysmon_main(Sched* s) {
   std::int64_t delay = kMinDelayNs;
   int idle_cycles = 0;
+  std::int64_t last_deadlock_check = 0;
   for (;;) {
-    g_coarse_now.store(nanotime(), std::memory_order_relaxed);
+    const std::int64_t now = nanotime();
+    g_coarse_now.store(now, std::memory_order_relaxed);
     const bool all_idle =
         s->npidle.load(std::memory_order_relaxed) >= s->nprocs.load(std::memory_order_relaxed);
+    if (all_idle && now - last_deadlock_check >= kDeadlockCheckNs) {
+      last_deadlock_check = now;
+      deadlock_check(*s, now);
+    }
     bool did_something = retake(*s, nanotime());
     // Every M busy for long: poll the network on their behalf, as Go's sysmon does.
     if (netpoll_active() && netpoll_last_poll_ns() > 10'000'000) {
