@@ -85,8 +85,8 @@ GOPOOL_DEATH_SCENARIO(timer_wakes_late) {
   std::_Exit(0);
 }
 
-TEST_CASE("a goroutine waiting for a channel nobody can send on is reported as a deadlock") {
-  if (!kDetectorSeesAllThreads) return;
+TEST_CASE("a goroutine waiting for a channel nobody can send on is reported as a deadlock" *
+          doctest::skip(!kDetectorSeesAllThreads)) {
   const auto r = gopool::test::run_death_scenario("receive_nobody_sends");
   INFO(r.output);
   CHECK(r.exited);
@@ -97,8 +97,8 @@ TEST_CASE("a goroutine waiting for a channel nobody can send on is reported as a
   CHECK(r.output.find("not reached") == std::string::npos);
 }
 
-TEST_CASE("threads parked in gopool waits count as asleep") {
-  if (!kDetectorSeesAllThreads) return;
+TEST_CASE("threads parked in gopool waits count as asleep" *
+          doctest::skip(!kDetectorSeesAllThreads)) {
   const auto r = gopool::test::run_death_scenario("two_threads_wait_for_each_other");
   INFO(r.output);
   CHECK(r.exited);
