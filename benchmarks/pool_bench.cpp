@@ -97,25 +97,58 @@ void BM_PoolSleep1ms(benchmark::State& state) {
 }
 BENCHMARK(BM_PoolSleep1ms)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-// BM_PoolPost: post() of empty tasks from one OS thread into 2 Ps, capacity 10 000; each
-// iteration is one task, and the batch is waited for, so the time includes running it.
-void BM_PoolPost(benchmark::State& state) {
-  ProcsScope procs(2);
-  gopool::Pool pool(10'000);
+// Posts one empty task per iteration with post(f) (which returns true when the task was
+// refused), waiting for the pool with wait() after every batch of 10 000, so the time includes
+// running them.
+template <class Post, class Wait>
+void post_workload(benchmark::State& state, Post&& post, Wait&& wait) {
   constexpr int kBatch = 10'000;
   int in_batch = 0;
   for (auto _ : state) {
-    if (pool.post([] {})) {
+    if (post()) {
       state.SkipWithError("post failed");
       break;
     }
     if (++in_batch == kBatch) {
       in_batch = 0;
-      pool.wait();
+      wait();
     }
   }
-  pool.wait();
+  wait();
   state.SetItemsProcessed(state.iterations());
+}
+
+// Submits one task returning 1 per iteration with submit(), getting every future (in batches
+// of 1000).
+template <class Submit>
+void submit_workload(benchmark::State& state, Submit&& submit) {
+  constexpr std::size_t kBatch = 1000;
+  std::vector<decltype(submit())> futures;
+  futures.reserve(kBatch);
+  long sum = 0;
+  const auto get_all = [&] {
+    for (auto& f : futures) {
+      sum += f.get();
+    }
+    futures.clear();
+  };
+  for (auto _ : state) {
+    futures.push_back(submit());
+    if (futures.size() == kBatch) {
+      get_all();
+    }
+  }
+  get_all();
+  benchmark::DoNotOptimize(sum);
+  state.SetItemsProcessed(state.iterations());
+}
+
+// BM_PoolPost: post() of empty tasks from one OS thread into 2 Ps, capacity 10 000.
+void BM_PoolPost(benchmark::State& state) {
+  ProcsScope procs(2);
+  gopool::Pool pool(10'000);
+  post_workload(
+      state, [&] { return static_cast<bool>(pool.post([] {})); }, [&] { pool.wait(); });
   state.counters["workers"] = static_cast<double>(pool.stats().workers_started);
 }
 BENCHMARK(BM_PoolPost)->UseRealTime()->MinTime(0.5);
@@ -153,65 +186,27 @@ BENCHMARK(BM_PoolPostFromGoroutine)->UseRealTime()->MinTime(0.5);
 void BM_PoolSubmit(benchmark::State& state) {
   ProcsScope procs(2);
   gopool::Pool pool(10'000);
-  constexpr std::size_t kBatch = 1000;
-  std::vector<gopool::Future<int>> futures;
-  futures.reserve(kBatch);
-  long sum = 0;
-  for (auto _ : state) {
-    futures.push_back(pool.submit([] { return 1; }));
-    if (futures.size() == kBatch) {
-      for (auto& f : futures) {
-        sum += f.get();
-      }
-      futures.clear();
-    }
-  }
-  for (auto& f : futures) {
-    sum += f.get();
-  }
-  benchmark::DoNotOptimize(sum);
-  state.SetItemsProcessed(state.iterations());
+  submit_workload(state, [&] { return pool.submit([] { return 1; }); });
 }
 BENCHMARK(BM_PoolSubmit)->UseRealTime()->MinTime(0.5);
 
 // BM_ThreadPoolPost: BM_PoolPost's workload through the usual C++ thread pool with 2 threads.
 void BM_ThreadPoolPost(benchmark::State& state) {
   gopool::bench::ThreadPoolBaseline pool(2);
-  constexpr int kBatch = 10'000;
-  int in_batch = 0;
-  for (auto _ : state) {
-    pool.post([] {});
-    if (++in_batch == kBatch) {
-      in_batch = 0;
-      pool.wait();
-    }
-  }
-  pool.wait();
-  state.SetItemsProcessed(state.iterations());
+  post_workload(
+      state,
+      [&] {
+        pool.post([] {});
+        return false;
+      },
+      [&] { pool.wait(); });
 }
 BENCHMARK(BM_ThreadPoolPost)->UseRealTime()->MinTime(0.5);
 
 // BM_ThreadPoolSubmit: BM_PoolSubmit's workload (std::future) through the usual C++ thread pool.
 void BM_ThreadPoolSubmit(benchmark::State& state) {
   gopool::bench::ThreadPoolBaseline pool(2);
-  constexpr std::size_t kBatch = 1000;
-  std::vector<std::future<int>> futures;
-  futures.reserve(kBatch);
-  long sum = 0;
-  for (auto _ : state) {
-    futures.push_back(pool.submit([] { return 1; }));
-    if (futures.size() == kBatch) {
-      for (auto& f : futures) {
-        sum += f.get();
-      }
-      futures.clear();
-    }
-  }
-  for (auto& f : futures) {
-    sum += f.get();
-  }
-  benchmark::DoNotOptimize(sum);
-  state.SetItemsProcessed(state.iterations());
+  submit_workload(state, [&] { return pool.submit([] { return 1; }); });
 }
 BENCHMARK(BM_ThreadPoolSubmit)->UseRealTime()->MinTime(0.5);
 
