@@ -53,13 +53,15 @@ bool everyone_asleep(Sched& s, std::vector<GoroutineInfo>& goroutines, std::uint
       st.spare_procs != 0 || st.netpoll_waiters != 0 || st.timers_pending != 0) {
     return false;
   }
+  // The thread count first: it is cheap and rules out most live programs, while the snapshot
+  // copies every goroutine.
+  const int parked = g_threads_parked.load(std::memory_order_acquire);
+  const auto ours = static_cast<int>(st.threads) + 1;  // the Ms and sysmon
+  if (process_threads() != ours + parked) return false;
   goroutines = goroutine_snapshot();
   for (const GoroutineInfo& g : goroutines) {
     if (g.state != GoroutineState::waiting) return false;
   }
-  const int parked = g_threads_parked.load(std::memory_order_acquire);
-  const auto ours = static_cast<int>(st.threads) + 1;  // the Ms and sysmon
-  if (process_threads() != ours + parked) return false;
   progress = static_cast<std::uint64_t>(st.context_switches + st.goroutines_created) +
              g_thread_wakeups.load(std::memory_order_acquire);
   return true;
