@@ -33,6 +33,10 @@ struct RuntimeOptions {
   bool recycle = true;
   // Upper bound on OS threads (Ms). 0 = 10000, as in Go.
   int max_threads = 0;
+  // End the process, as Go does, when every goroutine waits and nothing could wake one (see the
+  // README for how that is decided). false = never check, for programs woken by something no
+  // thread of theirs does (a signal handler, a POSIX timer that starts a thread).
+  bool detect_deadlock = true;
 };
 
 // configure: sets the options the runtime starts with. Must be called before the first use of

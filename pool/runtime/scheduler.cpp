@@ -909,6 +909,7 @@ void sched_start() {
   s->max_threads = o.max_threads > 0 ? o.max_threads : 10000;
   s->stack_size = round_stack_size(o.stack_size > 0 ? o.stack_size : kDefaultStackSize);
   s->recycle.store(o.recycle, std::memory_order_relaxed);
+  s->detect_deadlock = o.detect_deadlock;
   stacks_configure(s->stack_size, o.guarded_stack_budget, o.stack_guard_markers);
   for (int i = 0; i < procs; ++i) {
     P* p = new P(i);

@@ -23,6 +23,7 @@ struct Sched {
   int max_threads = 10000;
   std::size_t stack_size = kDefaultStackSize;
   std::atomic<bool> recycle{true};
+  bool detect_deadlock = true;  // RuntimeOptions::detect_deadlock
 
   static constexpr int kMaxSpares = 64;
   std::atomic<P*> allp[kMaxProcs] = {};

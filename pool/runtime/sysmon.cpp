@@ -31,7 +31,7 @@ std::atomic<bool> g_sysmon_deep{false};  // sleeping longer than the shortest pe
     g_coarse_now.store(now, std::memory_order_relaxed);
     const bool all_idle =
         s->npidle.load(std::memory_order_relaxed) >= s->nprocs.load(std::memory_order_relaxed);
-    if (all_idle && now - last_deadlock_check >= kDeadlockCheckNs) {
+    if (s->detect_deadlock && all_idle && now - last_deadlock_check >= kDeadlockCheckNs) {
       last_deadlock_check = now;
       deadlock_check(*s, now);
     }
