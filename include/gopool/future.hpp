@@ -102,6 +102,9 @@ class FutureCore {
   // The stored exception, or null.
   const std::exception_ptr& error() const noexcept { return error_; }
 
+  // Moves the stored exception out (for the one get()).
+  std::exception_ptr take_error() noexcept { return std::move(error_); }
+
   // Stores an exception (before mark_ready()).
   void store_error(std::exception_ptr e) noexcept { error_ = std::move(e); }
 
@@ -229,9 +232,11 @@ class Future {
     state_->wait();
     Holder holder{std::exchange(state_, nullptr)};
     if (holder.state->error()) {
-      // Take our own reference to the exception: whichever side drops the state last, the
-      // exception object is then freed by the thread that caught it.
-      std::exception_ptr error = holder.state->error();
+      // Move the exception out of the shared state: the promise side, which may drop the state
+      // last, then never touches it again, and the exception is freed by the thread that
+      // caught it. (Sharing it would leave its last release to whichever thread came last,
+      // synchronized only by libstdc++'s reference count, which ThreadSanitizer cannot see.)
+      std::exception_ptr error = holder.state->take_error();
       holder.release();
       std::rethrow_exception(std::move(error));
     }
