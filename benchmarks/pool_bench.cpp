@@ -7,10 +7,7 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <cstring>
-#include <fstream>
 #include <future>
-#include <string>
 #include <vector>
 
 #include <gopool/future.hpp>
@@ -18,40 +15,14 @@
 #include <gopool/runtime.hpp>
 #include <gopool/wait_group.hpp>
 
+#include "bench_support.hpp"
 #include "thread_pool_baseline.hpp"
 
 namespace {
 
-// A field of /proc/self/status in KiB (VmHWM, VmRSS), or -1.
-double status_kib(const char* field) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  const std::size_t n = std::strlen(field);
-  while (std::getline(in, line)) {
-    if (line.compare(0, n, field) == 0 && line.size() > n && line[n] == ':') {
-      return std::strtod(line.c_str() + n + 1, nullptr);
-    }
-  }
-  return -1;
-}
-
-// Resets the kernel's peak-RSS mark so VmHWM measures from now on.
-void reset_peak_rss() {
-  std::ofstream out("/proc/self/clear_refs");
-  out << "5";
-}
-
-// ProcsScope: runs a benchmark with `n` Ps, restoring the previous count afterwards.
-class ProcsScope {
- public:
-  explicit ProcsScope(int n) : old_(gopool::set_procs(n)) {}
-  ~ProcsScope() { gopool::set_procs(old_); }
-  ProcsScope(const ProcsScope&) = delete;
-  ProcsScope& operator=(const ProcsScope&) = delete;
-
- private:
-  int old_;
-};
+using gopool::bench::ProcsScope;
+using gopool::bench::reset_peak_rss;
+using gopool::bench::status_kib;
 
 // Runs `tasks` tasks sleeping `nap` through a pool of `capacity`, posted by one goroutine.
 void sleep_workload(benchmark::State& state, long tasks, int capacity,

@@ -3,9 +3,6 @@
 
 #include <atomic>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
-#include <string>
 #include <thread>
 #include <vector>
 
@@ -13,26 +10,15 @@
 #include <gopool/runtime.hpp>
 #include <gopool/wait_group.hpp>
 
+#include "bench_support.hpp"
 #include "runtime/context_switch.hpp"
 
 namespace {
 
-// Runs body inside a goroutine with the runtime at `procs` Ps and waits for it.
-template <class F>
-void in_goroutine_with_procs(int procs, F&& body) {
-  const int old = gopool::set_procs(procs);
-  gopool::WaitGroup wg;
-  wg.add(1);
-  gopool::go([&] {
-    body();
-    wg.done();
-  });
-  wg.wait();
-  gopool::set_procs(old);
-}
+using gopool::bench::run_on_goroutine;
 
 void BM_Yield(benchmark::State& state) {
-  in_goroutine_with_procs(1, [&] {
+  run_on_goroutine(1, [&] {
     std::atomic<bool> stop{false};
     gopool::WaitGroup partner;
     partner.add(1);
@@ -66,13 +52,13 @@ void spawn_join_loop(benchmark::State& state) {
 }
 
 void BM_SpawnJoin(benchmark::State& state) {
-  in_goroutine_with_procs(1, [&] { spawn_join_loop(state); });
+  run_on_goroutine(1, [&] { spawn_join_loop(state); });
 }
 BENCHMARK(BM_SpawnJoin)->UseRealTime();
 
 void BM_SpawnJoinNoRecycle(benchmark::State& state) {
   gopool::detail::set_recycle(false);
-  in_goroutine_with_procs(1, [&] { spawn_join_loop(state); });
+  run_on_goroutine(1, [&] { spawn_join_loop(state); });
   gopool::detail::set_recycle(true);
 }
 BENCHMARK(BM_SpawnJoinNoRecycle)->UseRealTime();
@@ -92,15 +78,8 @@ BENCHMARK(BM_ThreadSpawnJoin)->UseRealTime();
 
 // Resident memory plus page tables, in bytes (VmRSS + VmPTE from /proc/self/status).
 std::int64_t resident_bytes() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  std::int64_t kib = 0;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0 || line.rfind("VmPTE:", 0) == 0) {
-      kib += std::stoll(line.substr(6));
-    }
-  }
-  return kib * 1024;
+  using gopool::bench::status_kib;
+  return static_cast<std::int64_t>(status_kib("VmRSS") + status_kib("VmPTE")) * 1024;
 }
 
 void BM_ParkedMemory(benchmark::State& state) {

@@ -11,22 +11,11 @@
 #include <gopool/select.hpp>
 #include <gopool/wait_group.hpp>
 
+#include "bench_support.hpp"
+
 namespace {
 
-// Runs body(state) inside a goroutine with the runtime at `procs` Ps, so the timed loop
-// itself runs on a goroutine; the benchmark thread only waits. Restores the previous procs.
-template <class F>
-void run_on_goroutine(int procs, F&& body) {
-  const int old = gopool::set_procs(procs);
-  gopool::WaitGroup wg;
-  wg.add(1);
-  gopool::go([&] {
-    body();
-    wg.done();
-  });
-  wg.wait();
-  gopool::set_procs(old);
-}
+using gopool::bench::run_on_goroutine;
 
 // One unbuffered round trip per iteration: send on ping, the partner echoes on pong.
 void ping_pong(benchmark::State& state, int procs) {

@@ -16,21 +16,12 @@
 #include <gopool/runtime.hpp>
 #include <gopool/wait_group.hpp>
 
+#include "support/in_goroutine.hpp"
 #include "support/wait_until.hpp"
 
 namespace {
 
-// Runs f in a goroutine and waits for it.
-template <class F>
-void in_goroutine(F f) {
-  gopool::WaitGroup wg;
-  wg.add(1);
-  gopool::go([&] {
-    f();
-    wg.done();
-  });
-  wg.wait();
-}
+using gopool::test::in_goroutine;
 
 }  // namespace
 

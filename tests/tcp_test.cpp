@@ -21,6 +21,7 @@
 #include <gopool/wait_group.hpp>
 
 #include "gopool/detail/netpoll.hpp"
+#include "support/in_goroutine.hpp"
 #include "support/wait_until.hpp"
 
 using namespace std::chrono_literals;
@@ -28,17 +29,7 @@ namespace net = gopool::net;
 
 namespace {
 
-// in_goroutine: runs f in a goroutine and waits for it (the test thread is a foreign one).
-template <class F>
-void in_goroutine(F&& f) {
-  gopool::WaitGroup wg;
-  wg.add(1);
-  gopool::go([&] {
-    f();
-    wg.done();
-  });
-  wg.wait();
-}
+using gopool::test::in_goroutine;
 
 // Pair: a connected stream pair over loopback (client, server).
 struct Pair {
