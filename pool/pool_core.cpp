@@ -92,8 +92,9 @@ struct PoolCore::Waiter {
   enum State : std::uint8_t { waiting, granted, closed };
   Parker* parker = nullptr;
   Chan<std::monostate>* signal = nullptr;  // set: notify by closing it (a Context wait)
-  Waiter* prev = nullptr;
+  Waiter* prev = nullptr;                  // WaitQueue links; `next` also chains a Wakeups list
   Waiter* next = nullptr;
+  bool queued = false;
   PoolGrant grant;
   std::atomic<std::uint8_t> state{waiting};
 };
@@ -196,13 +197,7 @@ std::error_code PoolCore::acquire(PoolGrant& grant, const PoolWait& wait) {
 }
 
 void PoolCore::enqueue_waiter_locked(Waiter* w) noexcept {
-  w->prev = waiters_tail_;
-  if (waiters_tail_ != nullptr) {
-    waiters_tail_->next = w;
-  } else {
-    waiters_head_ = w;
-  }
-  waiters_tail_ = w;
+  waiters_.push(w);
   bump(waiting_, 1);
 }
 
@@ -225,7 +220,7 @@ std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const PoolWait& wait
   } else if (!park_until(me.parker, wait.deadline, WaitReason::pool_submit)) {
     lock_.lock();
     if (me.state.load(std::memory_order_relaxed) == Waiter::waiting) {
-      remove_waiter_locked(&me);
+      waiters_.remove(&me);
       bump(waiting_, -1);
       lock_.unlock();
       return errc::timeout;
@@ -270,7 +265,7 @@ std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const Context& conte
   if (fired == 1) {
     lock_.lock();
     if (me.state.load(std::memory_order_relaxed) == Waiter::waiting) {
-      remove_waiter_locked(&me);
+      waiters_.remove(&me);
       bump(waiting_, -1);
       lock_.unlock();
       std::error_code done = context.err();
@@ -286,16 +281,10 @@ std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const Context& conte
   return {};
 }
 
-void PoolCore::remove_waiter_locked(Waiter* w) noexcept {
-  (w->prev != nullptr ? w->prev->next : waiters_head_) = w->next;
-  (w->next != nullptr ? w->next->prev : waiters_tail_) = w->prev;
-  w->prev = w->next = nullptr;
-}
-
 PoolCore::Waiter* PoolCore::pop_waiter_locked() noexcept {
-  Waiter* w = waiters_head_;
+  Waiter* w = waiters_.front();
   if (w != nullptr) {
-    remove_waiter_locked(w);
+    waiters_.remove(w);
     bump(waiting_, -1);
   }
   return w;
@@ -305,7 +294,7 @@ PoolCore::Waiter* PoolCore::grant_spawns_locked() noexcept {
   Waiter* list = nullptr;
   Waiter** tail = &list;
   const int cap = capacity_.load(std::memory_order_relaxed);
-  while (waiters_head_ != nullptr && (cap < 0 || running_.load(std::memory_order_relaxed) < cap)) {
+  while (!waiters_.empty() && (cap < 0 || running_.load(std::memory_order_relaxed) < cap)) {
     Waiter* w = pop_waiter_locked();
     bump(running_, 1);
     bump(alive_, 1);

@@ -14,6 +14,7 @@
 #include "gopool/detail/parker.hpp"
 #include "gopool/detail/task.hpp"
 #include "gopool/detail/timer.hpp"
+#include "gopool/detail/wait_queue.hpp"
 #include "gopool/errors.hpp"
 #include "gopool/pool_options.hpp"
 #include "gopool/runtime.hpp"
@@ -161,7 +162,6 @@ class PoolCore {
   PoolWorker* pop_free_locked() noexcept;
   void push_free_locked(PoolWorker* w) noexcept;
   Waiter* pop_waiter_locked() noexcept;
-  void remove_waiter_locked(Waiter* w) noexcept;
   Waiter* grant_spawns_locked() noexcept;
   void collect_locked(Wakeups& wk) noexcept;
   static void deliver(const Wakeups& wk) noexcept;
@@ -181,10 +181,9 @@ class PoolCore {
   PoolLock lock_;  // guards everything below that is not atomic, and every counter's writes
   std::unique_ptr<WorkerQueue> idle_;
   PoolWorker* free_workers_ = nullptr;  // recycled PoolWorker structs
-  Waiter* waiters_head_ = nullptr;      // callers blocked in acquire(), FIFO
-  Waiter* waiters_tail_ = nullptr;
-  Sleeper* idle_sleepers_ = nullptr;  // wait() callers: woken when busy_ drops to 0
-  Sleeper* exit_sleepers_ = nullptr;  // release_timeout()/~PoolCore: woken when alive_ drops to 0
+  WaitQueue<Waiter> waiters_;           // callers blocked in acquire(), FIFO
+  Sleeper* idle_sleepers_ = nullptr;    // wait() callers: woken when busy_ drops to 0
+  Sleeper* exit_sleepers_ = nullptr;    // release_timeout()/~PoolCore: woken when alive_ drops to 0
 
   std::atomic<int> capacity_;
   std::atomic<int> running_{0};  // live workers, as ants counts them

@@ -1,6 +1,6 @@
 // WaitQueue: an intrusive FIFO of waiter nodes living on their waiters' stacks, shared by the
-// sync primitives (channels, Mutex, Semaphore). The owner's lock guards it. A Node has `prev`,
-// `next` and `queued` members.
+// sync primitives (channels, Mutex, Semaphore) and the pool's blocked callers. The owner's lock
+// guards it. A Node has `prev`, `next` and `queued` members.
 #pragma once
 
 #include <cstddef>
