@@ -110,10 +110,15 @@ bool advise_all(int pidfd, std::vector<iovec>& iov, int advice) noexcept {
   return true;
 }
 
+// A pidfd naming this process (the target of process_madvise), or -1.
+int open_self_pidfd() noexcept {
+  return static_cast<int>(syscall(SYS_pidfd_open, getpid(), 0U));
+}
+
 // The batched mode needs process_madvise with MADV_GUARD_INSTALL and MADV_POPULATE_WRITE on
 // our own address space; probe both once on a scratch mapping.
 int open_batch_pidfd() noexcept {
-  const auto fd = static_cast<int>(syscall(SYS_pidfd_open, getpid(), 0U));
+  const int fd = open_self_pidfd();
   if (fd < 0) return -1;
   const std::size_t page = page_size();
   void* probe = mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE,
@@ -140,7 +145,7 @@ void refill_batch(StackState& s) {
   if (getpid() != s.owner) {
     // A forked child: the inherited pidfd names the parent, whose memory it must not touch.
     close(s.pidfd);
-    s.pidfd = static_cast<int>(syscall(SYS_pidfd_open, getpid(), 0U));
+    s.pidfd = open_self_pidfd();
     s.owner = getpid();
     if (s.pidfd < 0) throw_map_error(page);
   }

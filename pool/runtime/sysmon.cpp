@@ -35,7 +35,7 @@ std::atomic<bool> g_sysmon_deep{false};  // sleeping longer than the shortest pe
       last_deadlock_check = now;
       deadlock_check(*s, now);
     }
-    bool did_something = retake(*s, nanotime());
+    bool did_something = retake(*s, now);
     // Every M busy for long: poll the network on their behalf, as Go's sysmon does.
     if (netpoll_active() && netpoll_last_poll_ns() > 10'000'000) {
       did_something = netpoll_poll() > 0 || did_something;
