@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <mutex>
+#include <utility>
 
 #include "net/net_fd.hpp"
 
@@ -66,6 +67,24 @@ Result<Address> socket_name(const NetFd* fd, bool peer) {
   return Address::from_native(sa, len);
 }
 
+// One transfer: calls io() (a ::recv or ::send on fd, returning ssize_t) until it neither fails
+// with EINTR nor would block, waiting for readiness in between, and gives up when fd closes or
+// its deadline passes. Returns io()'s count (>= 0) or the error. The caller holds the lock of
+// the direction.
+template <class Io>
+std::pair<std::size_t, std::error_code> transfer(NetFd* fd, bool writing, Io&& io) {
+  for (;;) {
+    if (fd->closing()) return {0, errc::closed};
+    if (auto ec = fd->check_deadline(writing)) return {0, ec};
+    const ssize_t n = io();
+    if (n >= 0) return {static_cast<std::size_t>(n), {}};
+    const int err = errno;
+    if (err == EINTR) continue;
+    if (!would_block(err)) return {0, errno_code(err)};
+    if (auto ec = fd->wait(writing)) return {0, ec};
+  }
+}
+
 }  // namespace
 
 TcpStream::TcpStream() noexcept = default;
@@ -99,20 +118,11 @@ IoResult TcpStream::read(void* data, std::size_t size) {
   if (!op.ok()) return {0, errc::closed};
   if (size == 0) return {};
   std::lock_guard lock(fd->read_lock);
-  for (;;) {
-    if (fd->closing()) return {0, errc::closed};
-    if (auto ec = fd->check_deadline(false)) return {0, ec};
-    const ssize_t n = ::recv(fd->fd, data, size, 0);
-    if (n > 0) {
-      fd->pass(false);
-      return {static_cast<std::size_t>(n), {}};
-    }
-    if (n == 0) return {0, errc::eof};
-    const int err = errno;
-    if (err == EINTR) continue;
-    if (!would_block(err)) return {0, errno_code(err)};
-    if (auto ec = fd->wait(false)) return {0, ec};
-  }
+  const auto [n, ec] = transfer(fd, false, [&] { return ::recv(fd->fd, data, size, 0); });
+  if (ec) return {0, ec};
+  if (n == 0) return {0, errc::eof};
+  fd->pass(false);
+  return {n, {}};
 }
 
 IoResult TcpStream::read_full(void* data, std::size_t size) {
@@ -123,18 +133,11 @@ IoResult TcpStream::read_full(void* data, std::size_t size) {
   std::size_t done = 0;
   std::lock_guard lock(fd->read_lock);
   while (done < size) {
-    if (fd->closing()) return {done, errc::closed};
-    if (auto ec = fd->check_deadline(false)) return {done, ec};
-    const ssize_t n = ::recv(fd->fd, p + done, size - done, 0);
-    if (n > 0) {
-      done += static_cast<std::size_t>(n);
-      continue;
-    }
+    const auto [n, ec] =
+        transfer(fd, false, [&] { return ::recv(fd->fd, p + done, size - done, 0); });
+    if (ec) return {done, ec};
     if (n == 0) return {done, done == 0 ? errc::eof : errc::unexpected_eof};
-    const int err = errno;
-    if (err == EINTR) continue;
-    if (!would_block(err)) return {done, errno_code(err)};
-    if (auto ec = fd->wait(false)) return {done, ec};
+    done += n;
   }
   fd->pass(false);
   return {done, {}};
@@ -146,19 +149,10 @@ IoResult TcpStream::write(const void* data, std::size_t size) {
   if (!op.ok()) return {0, errc::closed};
   if (size == 0) return {};
   std::lock_guard lock(fd->write_lock);
-  for (;;) {
-    if (fd->closing()) return {0, errc::closed};
-    if (auto ec = fd->check_deadline(true)) return {0, ec};
-    const ssize_t n = ::send(fd->fd, data, size, MSG_NOSIGNAL);
-    if (n >= 0) {
-      fd->pass(true);
-      return {static_cast<std::size_t>(n), {}};
-    }
-    const int err = errno;
-    if (err == EINTR) continue;
-    if (!would_block(err)) return {0, errno_code(err)};
-    if (auto ec = fd->wait(true)) return {0, ec};
-  }
+  const auto [n, ec] = transfer(fd, true, [&] { return ::send(fd->fd, data, size, MSG_NOSIGNAL); });
+  if (ec) return {0, ec};
+  fd->pass(true);
+  return {n, {}};
 }
 
 IoResult TcpStream::write_all(const void* data, std::size_t size) {
@@ -169,17 +163,10 @@ IoResult TcpStream::write_all(const void* data, std::size_t size) {
   std::size_t done = 0;
   std::lock_guard lock(fd->write_lock);
   while (done < size) {
-    if (fd->closing()) return {done, errc::closed};
-    if (auto ec = fd->check_deadline(true)) return {done, ec};
-    const ssize_t n = ::send(fd->fd, p + done, size - done, MSG_NOSIGNAL);
-    if (n >= 0) {
-      done += static_cast<std::size_t>(n);
-      continue;
-    }
-    const int err = errno;
-    if (err == EINTR) continue;
-    if (!would_block(err)) return {done, errno_code(err)};
-    if (auto ec = fd->wait(true)) return {done, ec};
+    const auto [n, ec] =
+        transfer(fd, true, [&] { return ::send(fd->fd, p + done, size - done, MSG_NOSIGNAL); });
+    if (ec) return {done, ec};
+    done += n;
   }
   fd->pass(true);
   return {done, {}};
