@@ -31,12 +31,13 @@ std::size_t MultiPool::next(LoadBalancing strategy) noexcept {
     // index_ starts at the maximum, so the first task goes to pool 0.
     return (index_.fetch_add(1, std::memory_order_relaxed) + 1) % pools_.size();
   }
-  // Least tasks = fewest tasks running now (busy()). ants counts live workers (Running()),
-  // which idle workers inflate, so its retry on overload often picks the same full pool.
+  // Least tasks = fewest tasks running now (busy(), estimated without the pools' locks). ants
+  // counts live workers (Running()), which idle workers inflate, so its retry on overload often
+  // picks the same full pool.
   std::size_t best = 0;
   int least = std::numeric_limits<int>::max();
   for (std::size_t i = 0; i < pools_.size(); ++i) {
-    const int n = pools_[i]->busy();
+    const int n = pools_[i]->core_.busy_estimate();
     if (n < least) {
       least = n;
       best = i;

@@ -2,10 +2,18 @@
 //
 // Locking: one PoolLock (a spin lock) guards the idle queue, the waiter lists, the free
 // PoolWorker list and every counter write (counters are atomics only so that they can be read
-// without the lock). Nobody parks or calls user code while holding it, and only the purge's
-// scratch vector may allocate under it. Wake-ups are collected under the lock and delivered
-// after it is released, exit sleepers last: once they run, the pool may be destroyed, so
-// nothing touches `this` after waking them.
+// without the lock). Nobody parks or calls user code while holding it, and only the idle
+// stack's and the purge's vectors may allocate under it. Wake-ups are collected under the lock
+// and delivered after it is released, exit sleepers last: once they run, the pool may be
+// destroyed, so nothing touches `this` after waking them.
+//
+// A worker that finished its task does not take the lock: it pushes itself on `returned_` (one
+// CAS), and the next holder of the lock files the returned workers into the idle queue in order
+// (settle_locked()). The poster and the workers then no longer fight over the lock's cache line
+// once per task each. Whenever a returned worker must be seen at once (callers blocked for a
+// worker, wait(), a closed or shrunk pool), `attention_` is set first and the list settled
+// after; a worker checks `attention_` after its push and settles itself if set. Both sides use
+// seq_cst, so one of them always sees the other (a Dekker pair).
 #include "gopool/detail/pool_core.hpp"
 
 #include <sched.h>
@@ -107,6 +115,7 @@ struct PoolCore::Sleeper {
 
 // Wakeups: what one critical section decided to wake; delivered after unlocking.
 struct PoolCore::Wakeups {
+  PoolWorker* exits = nullptr;  // returned workers of a closed pool: sent kExit
   Waiter* waiters = nullptr;
   Sleeper* idle = nullptr;
   Sleeper* exit = nullptr;
@@ -160,7 +169,10 @@ void PoolCore::shutdown() {
 // ---------------------------------------------------------------------------------------------
 // Taking a worker (the caller side)
 
-bool PoolCore::try_take_locked(PoolGrant& grant) noexcept {
+bool PoolCore::try_take_locked(PoolGrant& grant, Wakeups& wk) noexcept {
+  if (returned_.load(std::memory_order_relaxed) != nullptr) {
+    settle_locked(wk.exits);  // the most recently returned worker is the warmest
+  }
   if (PoolWorker* w = idle_->detach()) {
     bump(busy_, 1);
     grant = {w, false};
@@ -178,42 +190,48 @@ bool PoolCore::try_take_locked(PoolGrant& grant) noexcept {
 }
 
 std::error_code PoolCore::acquire(PoolGrant& grant, const PoolWait& wait) {
+  Wakeups wk;
   lock_.lock();
   if (closed_.load(std::memory_order_relaxed)) {
     lock_.unlock();
     return errc::pool_closed;
   }
-  if (try_take_locked(grant)) {
+  if (try_take_locked(grant, wk)) {
     lock_.unlock();
+    deliver(wk);
     return {};
   }
   if (options_.nonblocking ||
       (options_.max_blocking_tasks > 0 &&
        waiting_.load(std::memory_order_relaxed) >= options_.max_blocking_tasks)) {
     lock_.unlock();
+    deliver(wk);
     return errc::pool_overload;
   }
-  return wait_for_worker(grant, wait);  // unlocks
+  return wait_for_worker(grant, wait, wk);  // unlocks
 }
 
-void PoolCore::enqueue_waiter_locked(Waiter* w) noexcept {
+void PoolCore::enqueue_waiter_locked(Waiter* w, Wakeups& wk) noexcept {
   waiters_.push(w);
   bump(waiting_, 1);
+  collect_locked(wk);  // sets attention_, then files returned workers: w may get one at once
 }
 
-std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const PoolWait& wait) {
+std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const PoolWait& wait, Wakeups& wk) {
   // Called with the lock held, the pool open and full.
   if (wait.kind == PoolWait::Kind::until && wait.deadline <= Clock::now()) {
     lock_.unlock();
+    deliver(wk);
     return errc::timeout;
   }
   if (wait.kind == PoolWait::Kind::context) {
-    return wait_for_worker(grant, *wait.context);
+    return wait_for_worker(grant, *wait.context, wk);
   }
   Waiter me;
   me.parker = current_parker();
-  enqueue_waiter_locked(&me);
+  enqueue_waiter_locked(&me, wk);
   lock_.unlock();
+  deliver(wk);  // may already grant `me`: the park below then returns at once
 
   if (wait.kind == PoolWait::Kind::forever) {
     park(me.parker, WaitReason::pool_submit);
@@ -222,6 +240,7 @@ std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const PoolWait& wait
     if (me.state.load(std::memory_order_relaxed) == Waiter::waiting) {
       waiters_.remove(&me);
       bump(waiting_, -1);
+      note_attention_locked();
       lock_.unlock();
       return errc::timeout;
     }
@@ -235,16 +254,19 @@ std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const PoolWait& wait
   return {};
 }
 
-std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const Context& context) {
+std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const Context& context, Wakeups& wk) {
   // As above, but the caller also gives up when the context is done. The context can only be
   // watched through its done() channel, so this waiter is told about its grant by closing a
   // channel of its own instead of an unpark, and waits on both channels with select. Only
   // callers that really block pay for the channel.
   if (std::error_code done = context.err()) {
     lock_.unlock();
+    deliver(wk);
     return done;
   }
   lock_.unlock();
+  deliver(wk);
+  wk = Wakeups{};
   Chan<std::monostate> signal;  // may throw std::bad_alloc: nothing is enqueued yet
   Waiter me;
   me.parker = current_parker();
@@ -254,12 +276,14 @@ std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const Context& conte
     lock_.unlock();
     return errc::pool_closed;
   }
-  if (try_take_locked(grant)) {  // a worker freed up while the lock was released
+  if (try_take_locked(grant, wk)) {  // a worker freed up while the lock was released
     lock_.unlock();
+    deliver(wk);
     return {};
   }
-  enqueue_waiter_locked(&me);
+  enqueue_waiter_locked(&me, wk);
   lock_.unlock();
+  deliver(wk);
 
   const std::size_t fired = select(on_recv(signal), on_recv(context.done()));
   if (fired == 1) {
@@ -267,6 +291,7 @@ std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const Context& conte
     if (me.state.load(std::memory_order_relaxed) == Waiter::waiting) {
       waiters_.remove(&me);
       bump(waiting_, -1);
+      note_attention_locked();
       lock_.unlock();
       std::error_code done = context.err();
       return done ? done : make_error_code(errc::timeout);
@@ -288,6 +313,26 @@ PoolCore::Waiter* PoolCore::pop_waiter_locked() noexcept {
     bump(waiting_, -1);
   }
   return w;
+}
+
+PoolCore::Waiter* PoolCore::grant_idle_locked() noexcept {
+  // Idle workers to blocked callers, FIFO; a worker returned while they waited is filed first.
+  Waiter* list = nullptr;
+  Waiter** tail = &list;
+  while (!waiters_.empty()) {
+    PoolWorker* w = idle_->detach();
+    if (w == nullptr) {
+      break;
+    }
+    Waiter* waiter = pop_waiter_locked();
+    bump(busy_, 1);
+    waiter->grant = {w, false};
+    waiter->state.store(Waiter::granted, std::memory_order_release);
+    waiter->next = nullptr;
+    *tail = waiter;
+    tail = &waiter->next;
+  }
+  return list;
 }
 
 PoolCore::Waiter* PoolCore::grant_spawns_locked() noexcept {
@@ -452,35 +497,106 @@ void PoolCore::worker_main(PoolWorker* w) {
 }
 
 bool PoolCore::revert(PoolWorker* w) {
+  if (!attention_.load(std::memory_order_relaxed)) {
+    // The common case: back to idle without the lock; the next holder files it.
+    push_returned(w);
+    if (!attention_.load(std::memory_order_seq_cst)) {
+      return true;
+    }
+    // Somebody started waiting meanwhile and may have missed this push: settle now.
+    Wakeups wk;
+    lock_.lock();
+    collect_locked(wk);
+    lock_.unlock();
+    deliver(wk);
+    return true;
+  }
   Wakeups wk;
   bool keep = true;
   lock_.lock();
-  bump(busy_, -1);
-  bump(completed_);
   const int cap = capacity_.load(std::memory_order_relaxed);
   if (closed_.load(std::memory_order_relaxed) ||
       (cap > 0 && running_.load(std::memory_order_relaxed) > cap)) {
     keep = false;  // released, or tune() shrank the pool
-  } else if (Waiter* waiter = pop_waiter_locked()) {
-    // A caller is blocked: this worker is its grant (FIFO, no idle round trip).
-    bump(busy_, 1);
-    waiter->grant = {w, false};
-    waiter->state.store(Waiter::granted, std::memory_order_release);
-    waiter->next = nullptr;
-    wk.waiters = waiter;
-  } else {
-    w->last_used = coarse_now();
-    keep = idle_->insert(w);
-  }
-  if (!keep) {
+    bump(busy_, -1);
+    bump(completed_);
     bump(running_, -1);
     bump(alive_, -1);
     push_free_locked(w);
+  } else {
+    // Filed below with the others that returned, as the newest: the first blocked caller (FIFO)
+    // gets this worker without an idle round trip.
+    push_returned(w);
   }
   collect_locked(wk);
   lock_.unlock();
   deliver(wk);
   return keep;
+}
+
+void PoolCore::push_returned(PoolWorker* w) noexcept {
+  PoolWorker* head = returned_.load(std::memory_order_relaxed);
+  do {
+    w->next_returned = head;
+  } while (!returned_.compare_exchange_weak(head, w, std::memory_order_seq_cst,
+                                            std::memory_order_relaxed));
+}
+
+void PoolCore::settle_locked(PoolWorker*& exits) const noexcept {
+  PoolWorker* w = returned_.exchange(nullptr, std::memory_order_seq_cst);
+  if (w == nullptr) {
+    return;
+  }
+  PoolWorker* oldest = nullptr;  // the list is newest first: reverse it
+  int n = 0;
+  while (w != nullptr) {
+    PoolWorker* next = w->next_returned;
+    w->next_returned = oldest;
+    oldest = w;
+    w = next;
+    ++n;
+  }
+  bump(busy_, -n);
+  completed_.store(completed_.load(std::memory_order_relaxed) + static_cast<std::uint64_t>(n),
+                   std::memory_order_relaxed);
+  const bool closed = closed_.load(std::memory_order_relaxed);
+  const Clock::time_point now = coarse_now();
+  for (w = oldest; w != nullptr;) {
+    PoolWorker* next = w->next_returned;
+    w->next_returned = nullptr;
+    w->last_used = now;
+    if (closed || !idle_->insert(w)) {
+      w->next_returned = exits;  // released meanwhile (or no room to file it): it stops
+      exits = w;
+    }
+    w = next;
+  }
+}
+
+void PoolCore::settle() const noexcept {
+  if (returned_.load(std::memory_order_acquire) == nullptr) {
+    return;
+  }
+  PoolWorker* exits = nullptr;
+  lock_.lock();
+  settle_locked(exits);
+  lock_.unlock();
+  send_exits(exits);
+}
+
+void PoolCore::note_attention_locked() noexcept {
+  const int cap = capacity_.load(std::memory_order_relaxed);
+  const bool needed = !waiters_.empty() || idle_sleepers_ != nullptr || exit_sleepers_ != nullptr ||
+                      closed_.load(std::memory_order_relaxed) ||
+                      (cap > 0 && running_.load(std::memory_order_relaxed) > cap);
+  if (needed != attention_.load(std::memory_order_relaxed)) {
+    attention_.store(needed, std::memory_order_seq_cst);
+  }
+}
+
+int PoolCore::busy() const noexcept {
+  settle();
+  return busy_.load(std::memory_order_relaxed);
 }
 
 void PoolCore::retire(PoolWorker* w) {
@@ -534,8 +650,14 @@ void PoolCore::handle_exception(std::exception_ptr error) noexcept {
 }
 
 void PoolCore::collect_locked(Wakeups& wk) noexcept {
+  note_attention_locked();  // before filing: the Dekker pair with revert()'s push
+  settle_locked(wk.exits);
   if (!closed_.load(std::memory_order_relaxed)) {
     Waiter** tail = &wk.waiters;
+    while (*tail != nullptr) {
+      tail = &(*tail)->next;
+    }
+    *tail = grant_idle_locked();
     while (*tail != nullptr) {
       tail = &(*tail)->next;
     }
@@ -547,9 +669,20 @@ void PoolCore::collect_locked(Wakeups& wk) noexcept {
   if (alive_.load(std::memory_order_relaxed) == 0 && exit_sleepers_ != nullptr) {
     wk.exit = std::exchange(exit_sleepers_, nullptr);
   }
+  note_attention_locked();  // waiters granted, sleepers taken: maybe nobody needs it now
+}
+
+void PoolCore::send_exits(PoolWorker* list) noexcept {
+  while (list != nullptr) {
+    PoolWorker* next = list->next_returned;  // read before the worker may run and retire
+    list->next_returned = nullptr;
+    send_mail(list, PoolWorker::kExit);
+    list = next;
+  }
 }
 
 void PoolCore::deliver(const Wakeups& wk) noexcept {
+  send_exits(wk.exits);
   // Read every link before the unpark that lets its owner return.
   for (Waiter* w = wk.waiters; w != nullptr;) {
     Waiter* next = w->next;
@@ -605,6 +738,7 @@ int PoolCore::free() const noexcept {
 }
 
 PoolStats PoolCore::stats() const noexcept {
+  settle();
   PoolStats s;
   s.completed = completed_.load(std::memory_order_relaxed);
   s.exceptions = exceptions_.load(std::memory_order_relaxed);
@@ -632,9 +766,7 @@ std::error_code PoolCore::tune(int capacity) {
     return errc::capacity_not_tunable;
   }
   capacity_.store(capacity, std::memory_order_relaxed);
-  if (capacity > old) {
-    collect_locked(wk);  // blocked callers may start workers in the new room
-  }
+  collect_locked(wk);  // growing: blocked callers may start workers; shrinking: attention_
   lock_.unlock();
   deliver(wk);
   return {};
@@ -653,6 +785,7 @@ bool PoolCore::close() {
     return false;
   }
   closed_.store(true, std::memory_order_release);
+  collect_locked(wk);  // workers that returned without the lock stop too (wk.exits)
   idle_->take_all(idle);
   Waiter** tail = &wk.waiters;
   while (Waiter* w = pop_waiter_locked()) {
@@ -691,6 +824,7 @@ void PoolCore::reboot() {
   lock_.lock();
   const bool was_closed = closed_.load(std::memory_order_relaxed);
   closed_.store(false, std::memory_order_release);
+  note_attention_locked();
   lock_.unlock();
   if (was_closed) {
     start_purge();
@@ -717,14 +851,17 @@ bool PoolCore::sleep_on(Sleeper*& list, bool (PoolCore::*done)() const noexcept,
                         const Clock::time_point* deadline) {
   Sleeper me;
   me.parker = current_parker();
+  Wakeups wk;
   lock_.lock();
-  if ((this->*done)()) {
+  if (returned_.load(std::memory_order_relaxed) == nullptr && (this->*done)()) {
     lock_.unlock();
     return true;
   }
   me.next = list;
   list = &me;
+  collect_locked(wk);  // files the returned workers; wakes `me` (unparks it) if already done
   lock_.unlock();
+  deliver(wk);
   if (deadline == nullptr) {
     park(me.parker, WaitReason::wait_group);
     return true;
@@ -767,7 +904,9 @@ void PoolCore::stop_purge() noexcept {
 
 void PoolCore::purge_tick() noexcept {
   const Clock::time_point cutoff = Clock::now() - options_.expiry;
+  Wakeups wk;
   lock_.lock();
+  settle_locked(wk.exits);  // workers that returned since the last holder count as idle
   const bool open = !closed_.load(std::memory_order_relaxed);
   if (open) {
     try {
@@ -777,6 +916,7 @@ void PoolCore::purge_tick() noexcept {
     }
   }
   lock_.unlock();
+  send_exits(wk.exits);
   for (PoolWorker* w : expired_) {
     send_mail(w, PoolWorker::kExit);
   }

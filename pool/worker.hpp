@@ -13,7 +13,8 @@ namespace gopool::detail {
 class PoolCore;
 
 // PoolWorker: the state a pool keeps for one worker goroutine. An idle worker sits in the
-// pool's idle queue; whoever takes it out writes `task` and publishes kTask in `mail`, or
+// pool's idle queue (or, just back from a task, on its returned list until the next holder of
+// the pool lock files it); whoever takes it out writes `task` and publishes kTask in `mail`, or
 // publishes kExit (purge, release). The idle worker spins on `mail` briefly, then announces
 // kParking and parks: a sender that replaces kParking unparks it (exactly once); one that
 // replaces kEmpty does not, as the spinning worker will see the mail itself. The struct
@@ -28,7 +29,8 @@ struct PoolWorker {
   Parker* parker = nullptr;  // the worker goroutine's Parker; set when it starts
   Task task;                 // the mailbox
   std::atomic<std::uint32_t> mail{kEmpty};
-  Clock::time_point last_used;  // when it last became idle (orders the idle queue)
+  Clock::time_point last_used;          // when it last became idle (orders the idle queue)
+  PoolWorker* next_returned = nullptr;  // link on the pool's returned list, or an exit list
   PoolWorker* next_free = nullptr;
 };
 

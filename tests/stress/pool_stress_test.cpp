@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <initializer_list>
 #include <ostream>
 #include <random>
 #include <stdexcept>
@@ -156,4 +157,44 @@ TEST_CASE("1M tasks, 4 producers, random throws and tune(): every count adds up"
         static_cast<std::uint64_t>(accepted.load() + future_values.load() + future_errors.load()));
   MESSAGE("accepted " << accepted.load() << ", refused " << refused.load() << ", threw "
                       << threw.load() << ", workers started " << s.workers_started);
+}
+
+TEST_CASE("workers returning without the lock are never missed by blocked callers or wait()") {
+  // Capacity 1 and one producer: each post races the worker filing itself back (without the
+  // lock) against the producer starting to wait for it; a second round adds wait() and busy()
+  // callers meanwhile. A missed worker would leave a caller blocked: post_for's timeout turns
+  // that into a failed check instead of a hang.
+  constexpr int kTasks = kTotal / 4;
+  for (const bool watched : {false, true}) {
+    CAPTURE(watched);
+    gopool::Pool pool(1);
+    std::atomic<std::int64_t> ran{0};
+    std::atomic<std::int64_t> timed_out{0};
+    std::atomic<bool> producing{true};
+    std::int64_t odd_busy = 0;
+    std::int64_t stuck_waits = 0;
+    std::thread watcher([&] {
+      while (watched && producing.load()) {
+        const int busy = pool.busy();
+        odd_busy += (busy != 0 && busy != 1) ? 1 : 0;
+        stuck_waits += pool.wait_for(10s) ? 0 : 1;
+      }
+    });
+    for (int i = 0; i < kTasks; ++i) {
+      if (pool.post_for(10s, [&] { ran.fetch_add(1, std::memory_order_relaxed); })) {
+        timed_out.fetch_add(1);
+      }
+    }
+    producing.store(false);
+    watcher.join();
+    pool.wait();
+    CHECK(timed_out.load() == 0);
+    CHECK(odd_busy == 0);
+    CHECK(stuck_waits == 0);
+    CHECK(ran.load() == kTasks);
+    CHECK(pool.busy() == 0);
+    CHECK(pool.waiting() == 0);
+    CHECK(pool.stats().completed == static_cast<std::uint64_t>(kTasks));
+    CHECK(pool.running() == 1);
+  }
 }

@@ -112,10 +112,15 @@ class PoolCore {
   // (as ants answers Submit(nil) on a closed pool), else errc::null_task. Counts nothing.
   std::error_code null_task_error() const noexcept;
 
-  // Counters, read without the lock (see PoolBase for their meaning).
+  // Counters, read without the lock (see PoolBase for their meaning). busy() and stats() first
+  // file the workers that returned without the lock (taking it only if there are any), so that
+  // a task that finished is never counted as running.
   int capacity() const noexcept { return capacity_.load(std::memory_order_relaxed); }
   int running() const noexcept { return running_.load(std::memory_order_relaxed); }
-  int busy() const noexcept { return busy_.load(std::memory_order_relaxed); }
+  int busy() const noexcept;
+  // busy_estimate: busy() without filing: may still count tasks that just finished. For load
+  // balancing, where a lock per look would cost more than the estimate's error.
+  int busy_estimate() const noexcept { return busy_.load(std::memory_order_relaxed); }
   int waiting() const noexcept { return waiting_.load(std::memory_order_relaxed); }
   int free() const noexcept;
   bool is_closed() const noexcept { return closed_.load(std::memory_order_acquire); }
@@ -152,19 +157,25 @@ class PoolCore {
   };
   static std::uint32_t wait_for_mail(PoolWorker* w, IdleState& idle) noexcept;
   bool revert(PoolWorker* w);
+  void push_returned(PoolWorker* w) noexcept;
+  void settle_locked(PoolWorker*& exits) const noexcept;
+  void settle() const noexcept;
+  void note_attention_locked() noexcept;
   void retire(PoolWorker* w);
   void retire_after_exception(PoolWorker* w, std::exception_ptr error);
   void handle_exception(std::exception_ptr error) noexcept;
-  std::error_code wait_for_worker(PoolGrant& grant, const PoolWait& wait);
-  std::error_code wait_for_worker(PoolGrant& grant, const Context& context);
-  void enqueue_waiter_locked(Waiter* w) noexcept;
-  bool try_take_locked(PoolGrant& grant) noexcept;
+  std::error_code wait_for_worker(PoolGrant& grant, const PoolWait& wait, Wakeups& wk);
+  std::error_code wait_for_worker(PoolGrant& grant, const Context& context, Wakeups& wk);
+  void enqueue_waiter_locked(Waiter* w, Wakeups& wk) noexcept;
+  bool try_take_locked(PoolGrant& grant, Wakeups& wk) noexcept;
   PoolWorker* pop_free_locked() noexcept;
   void push_free_locked(PoolWorker* w) noexcept;
   Waiter* pop_waiter_locked() noexcept;
+  Waiter* grant_idle_locked() noexcept;
   Waiter* grant_spawns_locked() noexcept;
   void collect_locked(Wakeups& wk) noexcept;
   static void deliver(const Wakeups& wk) noexcept;
+  static void send_exits(PoolWorker* list) noexcept;
   bool close();
   bool sleep_on(Sleeper*& list, bool (PoolCore::*done)() const noexcept,
                 const Clock::time_point* deadline);
@@ -178,21 +189,33 @@ class PoolCore {
   PoolOptions options_;
   std::shared_ptr<spdlog::logger> logger_;
 
-  PoolLock lock_;  // guards everything below that is not atomic, and every counter's writes
+  // The lock and what only its holder writes share cache lines: the holder owns them anyway.
+  // `mutable`: the const readers busy() and stats() may file returned workers (settle()).
+  alignas(64) mutable PoolLock lock_;  // guards everything below that is not atomic, and every
+                                       // counter's writes
   std::unique_ptr<WorkerQueue> idle_;
   PoolWorker* free_workers_ = nullptr;  // recycled PoolWorker structs
   WaitQueue<Waiter> waiters_;           // callers blocked in acquire(), FIFO
   Sleeper* idle_sleepers_ = nullptr;    // wait() callers: woken when busy_ drops to 0
   Sleeper* exit_sleepers_ = nullptr;    // release_timeout()/~PoolCore: woken when alive_ drops to 0
+  std::atomic<int> running_{0};         // live workers, as ants counts them
+  std::atomic<int> alive_{0};           // worker goroutines not yet fully gone (>= running_)
+  mutable std::atomic<int> busy_{0};    // granted tasks whose worker is not filed back yet
+  std::atomic<int> waiting_{0};         // callers blocked in acquire()
+  mutable std::atomic<std::uint64_t> completed_{0};
 
+  // Read by every returning worker, written rarely: a line of their own.
+  // attention_: set (under the lock) while a returned worker must not go unnoticed: callers
+  // wait for a worker, wait() or release_timeout() sleep, the pool is closed or over capacity.
+  // A worker that pushed itself on returned_ and then sees it takes the lock (see revert()).
+  alignas(64) std::atomic<bool> attention_{false};
   std::atomic<int> capacity_;
-  std::atomic<int> running_{0};  // live workers, as ants counts them
-  std::atomic<int> alive_{0};    // worker goroutines not yet fully gone (>= running_)
-  std::atomic<int> busy_{0};     // granted tasks not finished yet
-  std::atomic<int> waiting_{0};  // callers blocked in acquire()
   std::atomic<bool> closed_{false};
 
-  std::atomic<std::uint64_t> completed_{0};
+  // returned_: workers that finished a task and pushed themselves here without the lock
+  // (newest first); whoever holds the lock next files them into idle_ (settle_locked()).
+  alignas(64) mutable std::atomic<PoolWorker*> returned_{nullptr};
+
   std::atomic<std::uint64_t> exceptions_{0};
   std::atomic<std::uint64_t> rejected_{0};
   std::atomic<std::uint64_t> discarded_{0};
