@@ -32,6 +32,7 @@ namespace {
 
 constexpr int kFreeListMax = 64;             // per-P dead goroutines kept, as in Go
 constexpr int kGlobalFreeMax = 8192;         // more dead goroutines than this are unmapped
+constexpr int kGlobalUntrimmed = 256;        // dead goroutines cached globally without a trim
 constexpr std::size_t kDeepUse = 16 * 1024;  // deeper use returns the stack's pages on reuse
 constexpr std::size_t kSignalStackSize = 64 * 1024;
 constexpr std::size_t kStackRedZone = 1024;  // switch_out's own frames need this much below sp
@@ -275,21 +276,53 @@ void handoffp(Sched& s, P* p) {
 
 // ---- goroutines ---------------------------------------------------------------------------
 
-void destroy_g(G* g) noexcept {
-  {
-    Sched& s = *g_sched.load(std::memory_order_relaxed);
-    std::lock_guard lock(s.allgs_mu);
-    G* last = s.allgs.back();
-    s.allgs[g->allgs_index] = last;
-    last->allgs_index = g->allgs_index;
-    s.allgs.pop_back();
-  }
+void unlink_allgs_locked(Sched& s, G* g) noexcept {
+  G* last = s.allgs.back();
+  s.allgs[g->allgs_index] = last;
+  last->allgs_index = g->allgs_index;
+  s.allgs.pop_back();
+}
+
+// Ends a dead goroutine's G and returns its stack (on which the G itself lives).
+Stack retire_g(G* g) noexcept {
 #if defined(GOPOOL_TSAN)
   __tsan_destroy_fiber(g->ctx.tsan_fiber);
 #endif
-  Stack stack = g->stack;
+  const Stack stack = g->stack;
   g->~G();
+  return stack;
+}
+
+void destroy_g(G* g) noexcept {
+  Sched& s = *g_sched.load(std::memory_order_relaxed);
+  {
+    std::lock_guard lock(s.allgs_mu);
+    unlink_allgs_locked(s, g);
+  }
+  Stack stack = retire_g(g);
   stack_free(stack);
+}
+
+// Destroys a list of dead goroutines (linked through `next`) and gives their stacks back
+// together: one kernel call for up to 64 stacks instead of one each.
+void destroy_gs(G* list) noexcept {
+  constexpr std::size_t kBatch = 64;
+  Sched& s = *g_sched.load(std::memory_order_relaxed);
+  while (list != nullptr) {
+    Stack stacks[kBatch];
+    std::size_t n = 0;
+    {
+      std::lock_guard lock(s.allgs_mu);
+      for (G* g = list; g != nullptr && n < kBatch; g = g->next, ++n)
+        unlink_allgs_locked(s, g);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      G* g = list;
+      list = g->next;
+      stacks[i] = retire_g(g);
+    }
+    stack_free_all(stacks, n);
+  }
 }
 
 G* new_g(std::size_t stack_size) {
@@ -337,6 +370,51 @@ G* take_free_g(Sched& s, P* p) noexcept {
   return nullptr;
 }
 
+// A P's cache of dead goroutines overflowed: half of it moves to the global cache, and what
+// the global cache has no room for is destroyed: a burst is over, its stacks go back. Past the
+// first kGlobalUntrimmed, the goroutines cached are trimmed to the top kDeepUse of their stacks
+// first (one kernel call for all of them), since a goroutine may have run deep without a switch
+// there to show it in low_water; below that, goroutines that one P spawns and another ends
+// pass through the global cache without a kernel call.
+void spill_free_gs(Sched& s, P* p) noexcept {
+  G* batch[kFreeListMax];
+  int n = 0;
+  while (p->free_count > kFreeListMax / 2) {
+    G* g = p->free_head;
+    p->free_head = g->next;
+    --p->free_count;
+    batch[n++] = g;
+  }
+  int keep = 0;
+  bool trim = false;
+  {
+    std::lock_guard lock(s.free_mu);
+    const int global = s.free_count.load(std::memory_order_relaxed);
+    keep = std::clamp(kGlobalFreeMax - global, 0, n);
+    trim = global + keep > kGlobalUntrimmed;
+    s.free_count.store(global + keep, std::memory_order_relaxed);  // their room, filled below
+  }
+  if (keep > 0) {
+    if (trim) {
+      Stack stacks[kFreeListMax];
+      for (int i = 0; i < keep; ++i)
+        stacks[i] = batch[i]->stack;
+      stack_trim_all(stacks, static_cast<std::size_t>(keep), kDeepUse);
+    }
+    std::lock_guard lock(s.free_mu);
+    for (int i = 0; i < keep; ++i) {
+      batch[i]->next = s.free_head;
+      s.free_head = batch[i];
+    }
+  }
+  G* excess = nullptr;
+  for (int i = keep; i < n; ++i) {
+    batch[i]->next = excess;
+    excess = batch[i];
+  }
+  destroy_gs(excess);
+}
+
 void free_g(Sched& s, P* p, G* g) noexcept {
   g->status.store(GStatus::idle, std::memory_order_relaxed);
   if (!s.recycle.load(std::memory_order_relaxed) || g->stack.size != s.stack_size) {
@@ -349,32 +427,7 @@ void free_g(Sched& s, P* p, G* g) noexcept {
   g->low_water = g->stack.top();
   g->next = p->free_head;
   p->free_head = g;
-  if (++p->free_count > kFreeListMax) {
-    G* excess = nullptr;
-    {
-      std::lock_guard lock(s.free_mu);
-      int global = s.free_count.load(std::memory_order_relaxed);
-      while (p->free_count > kFreeListMax / 2) {
-        G* moved = p->free_head;
-        p->free_head = moved->next;
-        --p->free_count;
-        if (global >= kGlobalFreeMax) {
-          moved->next = excess;
-          excess = moved;
-          continue;
-        }
-        moved->next = s.free_head;
-        s.free_head = moved;
-        ++global;
-      }
-      s.free_count.store(global, std::memory_order_relaxed);
-    }
-    while (excess != nullptr) {  // a burst is over: give its stacks back
-      G* next = excess->next;
-      destroy_g(excess);
-      excess = next;
-    }
-  }
+  if (++p->free_count > kFreeListMax) spill_free_gs(s, p);
 }
 
 std::uint64_t new_goid(Sched& s, P* p) noexcept {

@@ -1,5 +1,6 @@
 #include "runtime/stack.hpp"
 
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -23,6 +24,8 @@ constexpr std::size_t kMapEntriesReserved = 20000;  // left for malloc, librarie
 constexpr std::size_t kFirstBatchSlab = 32;         // stacks in the first guarded slab (doubles)
 constexpr std::size_t kIovMax = 1024;               // iovecs one process_madvise call takes
 constexpr std::size_t kWarmBatchStacks = 1024;      // free batched stacks that keep their top page
+constexpr std::size_t kFreeChunk = 64;              // stacks stack_free_all gives back per call
+constexpr std::size_t kBatchAdviceMin = 3;          // fewer ranges: one madvise each is cheaper
 
 // Linux 6.13+: guard pages as page-table markers (no VMA split, so no map-entry cost).
 constexpr int kMadvGuardInstall = 102;
@@ -41,8 +44,8 @@ struct StackState {
   // Batched mode: default-size stacks come from slabs in which every stack has a guard marker
   // below it, installed and pre-faulted for a whole slab with two process_madvise calls. A
   // fresh page costs a fault of ~10 us on a VM; populating it in a batch costs ~1 us.
-  int pidfd = -1;   // >= 0: batched mode is available
-  pid_t owner = 0;  // the process pidfd refers to
+  int pidfd = -1;                   // >= 0: batched mode is available
+  std::atomic<bool> forked{false};  // set in a forked child: pidfd names its parent
   std::size_t next_batch = kFirstBatchSlab;
   std::size_t batch_total = 0;    // batched stacks mapped so far
   std::vector<char*> batch_free;  // bases of free batched stacks, top page still populated
@@ -138,17 +141,21 @@ int open_batch_pidfd() noexcept {
   return fd;
 }
 
+// The pidfd to advise this process's memory with, or -1. A forked child inherited a pidfd that
+// names its parent, whose memory it must never touch: it opens its own. Called with slab_mu held.
+int own_pidfd_locked(StackState& s) noexcept {
+  if (s.pidfd >= 0 && s.forked.exchange(false, std::memory_order_relaxed)) {
+    close(s.pidfd);
+    s.pidfd = open_self_pidfd();
+  }
+  return s.pidfd;
+}
+
 // Maps a slab of guarded default-size stacks and pre-faults each one's top page (which holds
 // the G and the first frames). Called with slab_mu held.
 void refill_batch(StackState& s) {
   const std::size_t page = page_size();
-  if (getpid() != s.owner) {
-    // A forked child: the inherited pidfd names the parent, whose memory it must not touch.
-    close(s.pidfd);
-    s.pidfd = open_self_pidfd();
-    s.owner = getpid();
-    if (s.pidfd < 0) throw_map_error(page);
-  }
+  if (own_pidfd_locked(s) < 0) throw_map_error(page);
   const std::size_t stride = page + s.default_size;
   const std::size_t count = s.next_batch;
   // Room for every stack on both free lists, so that stack_free never allocates.
@@ -176,6 +183,42 @@ void refill_batch(StackState& s) {
   s.next_batch = std::min(2 * count, kSlabStacks);
 }
 
+// MADV_DONTNEED on n ranges of `bytes` in all: one process_madvise for several (one TLB
+// shootdown for all, which on a VM costs more than the zapping), plain madvise for one or two
+// (process_madvise costs more per call) or when it is unavailable or fails.
+void advise_dontneed(int pidfd, iovec* iov, std::size_t n, std::size_t bytes) noexcept {
+  if (pidfd >= 0 && n >= kBatchAdviceMin &&
+      process_madvise(pidfd, iov, n, MADV_DONTNEED) == static_cast<long>(bytes)) {
+    return;
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    madvise(iov[i].iov_base, iov[i].iov_len, MADV_DONTNEED);
+}
+
+// Gives back up to kFreeChunk batched stacks (iov: each one's whole range) with one
+// process_madvise: one TLB shootdown for all instead of one per stack, which on a VM costs
+// more than the zapping itself. As stack_free, a few keep their top page.
+void release_batched(StackState& s, iovec* iov, std::size_t n) noexcept {
+  const std::size_t page = page_size();
+  std::unique_lock lock(s.slab_mu);
+  const std::size_t room =
+      s.batch_free.size() < kWarmBatchStacks ? kWarmBatchStacks - s.batch_free.size() : 0;
+  const std::size_t warm = std::min(n, room);
+  const int pidfd = n >= kBatchAdviceMin ? own_pidfd_locked(s) : -1;
+  lock.unlock();
+  std::size_t bytes = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i < warm) iov[i].iov_len -= page;
+    bytes += iov[i].iov_len;
+  }
+  advise_dontneed(pidfd, iov, n, bytes);
+  lock.lock();
+  for (std::size_t i = 0; i < n; ++i) {
+    (i < warm ? s.batch_free : s.batch_cold).push_back(static_cast<char*>(iov[i].iov_base));
+  }
+  s.guarded_alive.fetch_sub(n, std::memory_order_relaxed);
+}
+
 }  // namespace
 
 std::size_t page_size() noexcept {
@@ -195,7 +238,8 @@ void stacks_configure(std::size_t default_size, std::size_t guarded_budget,
   s.guarded_budget = guarded_budget != 0 ? guarded_budget : derived_budget();
   if (guard_markers && s.pidfd < 0) {
     s.pidfd = open_batch_pidfd();
-    s.owner = getpid();
+    // A flag set at fork instead of a getpid() per call: that is a real syscall.
+    pthread_atfork(nullptr, nullptr, [] { state().forked.store(true, std::memory_order_relaxed); });
   }
 }
 
@@ -298,16 +342,67 @@ void stack_free(Stack& stack) noexcept {
   stack = Stack{};
 }
 
-void stack_trim(const Stack& stack, std::size_t keep_bytes) noexcept {
+void stack_free_all(Stack* stacks, std::size_t n) noexcept {
+  StackState& s = state();
+  iovec iov[kFreeChunk];
+  std::size_t pending = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (stacks[i].kind != Stack::Kind::batched) {
+      stack_free(stacks[i]);
+      continue;
+    }
+    iov[pending++] = {stacks[i].base, stacks[i].size};
+    stacks[i] = Stack{};
+    if (pending == kFreeChunk) {
+      release_batched(s, iov, pending);
+      pending = 0;
+    }
+  }
+  if (pending != 0) release_batched(s, iov, pending);
+}
+
+namespace {
+
+// The part of a stack below its top keep_bytes that trimming gives back (len 0: nothing).
+iovec trim_range(const Stack& stack, std::size_t keep_bytes) noexcept {
   const std::size_t keep = round_stack_size(keep_bytes);
-  if (keep >= stack.size) return;
+  if (keep >= stack.size) return {stack.base, 0};
   char* start = stack.base;
   std::size_t len = stack.size - keep;
   if (stack.kind == Stack::Kind::plain) {  // keep the canary page
     start += page_size();
     len -= page_size();
   }
-  madvise(start, len, MADV_DONTNEED);
+  return {start, len};
+}
+
+}  // namespace
+
+void stack_trim(const Stack& stack, std::size_t keep_bytes) noexcept {
+  const iovec range = trim_range(stack, keep_bytes);
+  if (range.iov_len != 0) madvise(range.iov_base, range.iov_len, MADV_DONTNEED);
+}
+
+void stack_trim_all(const Stack* stacks, std::size_t n, std::size_t keep_bytes) noexcept {
+  StackState& s = state();
+  iovec iov[kFreeChunk];
+  for (std::size_t i = 0; i < n;) {
+    std::size_t k = 0;
+    std::size_t bytes = 0;
+    for (; i < n && k < kFreeChunk; ++i) {
+      const iovec range = trim_range(stacks[i], keep_bytes);
+      if (range.iov_len == 0) continue;
+      iov[k++] = range;
+      bytes += range.iov_len;
+    }
+    if (k == 0) continue;
+    int pidfd = -1;
+    {
+      std::lock_guard lock(s.slab_mu);
+      pidfd = own_pidfd_locked(s);
+    }
+    advise_dontneed(pidfd, iov, k, bytes);
+  }
 }
 
 bool stack_guard_contains(const Stack& stack, const void* addr) noexcept {
