@@ -162,9 +162,14 @@ __attribute__((noinline)) void touch_stack(std::size_t bytes) {
 
 TEST_CASE("goroutines that end in a burst give their stack memory back, and stacks are reused") {
   // 12 000 goroutines each fault in 48 KiB of stack, then all end: beyond the dead goroutines
-  // the runtime caches, their stacks go back to the kernel (in batches), so resident memory
-  // falls by most of what they touched. A second burst then runs on the returned stacks.
+  // the runtime caches, their stacks go back to the kernel (in batches), and most cached ones
+  // are trimmed to 16 KiB, so resident memory falls by most of what they touched. A second
+  // burst then runs on the returned stacks.
+#if defined(GOPOOL_TSAN)
+  constexpr int kCount = 4'000;  // TSan counts each goroutine as a thread, and stops at 8128
+#else
   constexpr int kCount = 12'000;
+#endif
   constexpr std::size_t kTouch = 48 * 1024;
   for (int round = 0; round < 2; ++round) {
     CAPTURE(round);
@@ -172,6 +177,7 @@ TEST_CASE("goroutines that end in a burst give their stack memory back, and stac
     const int ran = run_parked_burst(
         kCount, [] { touch_stack(kTouch); }, [&] { peak = resident_kib(); });
     CHECK(ran == kCount);
+#if !defined(GOPOOL_TSAN)  // TSan's shadow of the stacks stays resident, and dwarfs them
     // At most 8192 + 64 per P dead goroutines keep 16 KiB each; the rest return everything
     // (once each has switched away for the last time).
     const long touched_kib = static_cast<long>(kCount * (kTouch / 1024));
@@ -179,5 +185,6 @@ TEST_CASE("goroutines that end in a burst give their stack memory back, and stac
         gopool::test::wait_until([&] { return peak - resident_kib() > touched_kib / 3; });
     INFO("resident KiB with the goroutines: " << peak << ", after: " << resident_kib());
     CHECK(returned);
+#endif
   }
 }
