@@ -63,8 +63,8 @@ inline void cpu_relax() noexcept {
 inline void bump(std::atomic<int>& counter, int delta) noexcept {
   counter.store(counter.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
 }
-inline void bump(std::atomic<std::uint64_t>& counter) noexcept {
-  counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+inline void bump(std::atomic<std::uint64_t>& counter, std::uint64_t delta = 1) noexcept {
+  counter.store(counter.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
 }
 
 std::shared_ptr<spdlog::logger> shared_logger() {
@@ -557,8 +557,7 @@ void PoolCore::settle_locked(PoolWorker*& exits) const noexcept {
     ++n;
   }
   bump(busy_, -n);
-  completed_.store(completed_.load(std::memory_order_relaxed) + static_cast<std::uint64_t>(n),
-                   std::memory_order_relaxed);
+  bump(completed_, static_cast<std::uint64_t>(n));
   const bool closed = closed_.load(std::memory_order_relaxed);
   const Clock::time_point now = coarse_now();
   for (w = oldest; w != nullptr;) {

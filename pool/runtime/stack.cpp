@@ -183,35 +183,41 @@ void refill_batch(StackState& s) {
   s.next_batch = std::min(2 * count, kSlabStacks);
 }
 
-// MADV_DONTNEED on n ranges of `bytes` in all: one process_madvise for several (one TLB
-// shootdown for all, which on a VM costs more than the zapping), plain madvise for one or two
-// (process_madvise costs more per call) or when it is unavailable or fails.
-void advise_dontneed(int pidfd, iovec* iov, std::size_t n, std::size_t bytes) noexcept {
-  if (pidfd >= 0 && n >= kBatchAdviceMin &&
-      process_madvise(pidfd, iov, n, MADV_DONTNEED) == static_cast<long>(bytes)) {
-    return;
+// MADV_DONTNEED on n ranges: one process_madvise for several (one TLB shootdown for all,
+// which on a VM costs more than the zapping), plain madvise for one or two (process_madvise
+// costs more per call) or when it is unavailable or fails. Takes slab_mu only to batch.
+void advise_dontneed(StackState& s, iovec* iov, std::size_t n) noexcept {
+  if (n >= kBatchAdviceMin) {
+    int pidfd = -1;
+    {
+      std::lock_guard lock(s.slab_mu);
+      pidfd = own_pidfd_locked(s);
+    }
+    std::size_t bytes = 0;
+    for (std::size_t i = 0; i < n; ++i)
+      bytes += iov[i].iov_len;
+    if (pidfd >= 0 && process_madvise(pidfd, iov, n, MADV_DONTNEED) == static_cast<long>(bytes)) {
+      return;
+    }
   }
   for (std::size_t i = 0; i < n; ++i)
     madvise(iov[i].iov_base, iov[i].iov_len, MADV_DONTNEED);
 }
 
-// Gives back up to kFreeChunk batched stacks (iov: each one's whole range) with one
-// process_madvise: one TLB shootdown for all instead of one per stack, which on a VM costs
-// more than the zapping itself. As stack_free, a few keep their top page.
+// Gives back up to kFreeChunk batched stacks (iov: each one's whole range). A few free stacks
+// keep their top page, faulted in and ready for the next goroutine; the rest give all their
+// memory back, so a burst of goroutines leaves nothing resident. The guard marker below each
+// stack stays either way.
 void release_batched(StackState& s, iovec* iov, std::size_t n) noexcept {
   const std::size_t page = page_size();
   std::unique_lock lock(s.slab_mu);
   const std::size_t room =
       s.batch_free.size() < kWarmBatchStacks ? kWarmBatchStacks - s.batch_free.size() : 0;
   const std::size_t warm = std::min(n, room);
-  const int pidfd = n >= kBatchAdviceMin ? own_pidfd_locked(s) : -1;
   lock.unlock();
-  std::size_t bytes = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i < warm) iov[i].iov_len -= page;
-    bytes += iov[i].iov_len;
-  }
-  advise_dontneed(pidfd, iov, n, bytes);
+  for (std::size_t i = 0; i < warm; ++i)
+    iov[i].iov_len -= page;
+  advise_dontneed(s, iov, n);
   lock.lock();
   for (std::size_t i = 0; i < n; ++i) {
     (i < warm ? s.batch_free : s.batch_cold).push_back(static_cast<char*>(iov[i].iov_base));
@@ -321,16 +327,8 @@ void stack_free(Stack& stack) noexcept {
       break;
     }
     case Stack::Kind::batched: {
-      // A few free stacks keep their top page, faulted in and ready for the next goroutine;
-      // the rest give all their memory back, so a burst of goroutines leaves nothing resident.
-      // The guard marker below the stack stays either way.
-      std::unique_lock lock(s.slab_mu);
-      const bool warm = s.batch_free.size() < kWarmBatchStacks;
-      lock.unlock();
-      madvise(stack.base, warm ? stack.size - page : stack.size, MADV_DONTNEED);
-      lock.lock();
-      (warm ? s.batch_free : s.batch_cold).push_back(stack.base);
-      s.guarded_alive.fetch_sub(1, std::memory_order_relaxed);
+      iovec whole{stack.base, stack.size};
+      release_batched(s, &whole, 1);
       break;
     }
     case Stack::Kind::plain:
@@ -379,8 +377,7 @@ iovec trim_range(const Stack& stack, std::size_t keep_bytes) noexcept {
 }  // namespace
 
 void stack_trim(const Stack& stack, std::size_t keep_bytes) noexcept {
-  const iovec range = trim_range(stack, keep_bytes);
-  if (range.iov_len != 0) madvise(range.iov_base, range.iov_len, MADV_DONTNEED);
+  stack_trim_all(&stack, 1, keep_bytes);
 }
 
 void stack_trim_all(const Stack* stacks, std::size_t n, std::size_t keep_bytes) noexcept {
@@ -388,20 +385,11 @@ void stack_trim_all(const Stack* stacks, std::size_t n, std::size_t keep_bytes) 
   iovec iov[kFreeChunk];
   for (std::size_t i = 0; i < n;) {
     std::size_t k = 0;
-    std::size_t bytes = 0;
     for (; i < n && k < kFreeChunk; ++i) {
       const iovec range = trim_range(stacks[i], keep_bytes);
-      if (range.iov_len == 0) continue;
-      iov[k++] = range;
-      bytes += range.iov_len;
+      if (range.iov_len != 0) iov[k++] = range;
     }
-    if (k == 0) continue;
-    int pidfd = -1;
-    {
-      std::lock_guard lock(s.slab_mu);
-      pidfd = own_pidfd_locked(s);
-    }
-    advise_dontneed(pidfd, iov, k, bytes);
+    if (k != 0) advise_dontneed(s, iov, k);
   }
 }
 
