@@ -16,8 +16,8 @@ EhGlobals* thread_eh_globals() noexcept {
   return reinterpret_cast<EhGlobals*>(__cxxabiv1::__cxa_get_globals());
 }
 
-void make_context(Context* ctx, void* stack_bottom, void* stack_top, void (*entry)(void*),
-                  void* arg) noexcept {
+void make_context(Context* ctx, [[maybe_unused]] void* stack_bottom, void* stack_top,
+                  void (*entry)(void*), void* arg) noexcept {
   auto top = reinterpret_cast<std::uintptr_t>(stack_top) & ~std::uintptr_t{15};
 #if defined(__x86_64__)
   // Frame popped by gopool_ctx_switch, low to high: control words, r15, r14, r13, r12, rbx,
@@ -45,9 +45,11 @@ void make_context(Context* ctx, void* stack_bottom, void* stack_top, void (*entr
 #error "gopool: no context switch for this CPU"
 #endif
   ctx->eh = EhGlobals{};
+#if defined(GOPOOL_ASAN)
   ctx->stack_bottom = stack_bottom;
   ctx->stack_size =
       static_cast<std::size_t>(static_cast<char*>(stack_top) - static_cast<char*>(stack_bottom));
+#endif
 }
 
 }  // namespace gopool::detail

@@ -111,12 +111,17 @@ void park(Parker* p, WaitReason reason) noexcept {
 
 bool park_until(Parker* p, std::chrono::steady_clock::time_point deadline,
                 WaitReason reason) noexcept {
+  return park_until(p, deadline, reason, std::chrono::steady_clock::now());
+}
+
+bool park_until(Parker* p, std::chrono::steady_clock::time_point deadline, WaitReason reason,
+                std::chrono::steady_clock::time_point now) noexcept {
   const std::int64_t deadline_ns = to_ns(deadline);
   G* g = p->g;
   if (g == nullptr) return thread_park(p, deadline_ns);
   std::uint32_t s = p->state.load(std::memory_order_acquire);
   if (s != Parker::kNotified) {
-    if (deadline_ns <= nanotime()) return false;
+    if (deadline <= now) return false;
     TimerAccess::set(&g->timer, deadline, kTimerWakeG, g);
     timer_arm(&g->timer);
     begin_wait(g, reason);

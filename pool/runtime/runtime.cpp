@@ -15,6 +15,15 @@ bool valid_stack_size(std::size_t size) {
   return size >= detail::kMinStackSize && size <= detail::kMaxStackSize;
 }
 
+// Parks g until t; now is a fresh clock reading. A timeout means t has passed (the timer fires
+// only then), so only a stray notify costs another clock read.
+void sleep_goroutine(detail::G* g, Clock::time_point t, Clock::time_point now) {
+  while (now < t) {
+    if (!detail::park_until(&g->parker, t, detail::WaitReason::sleep, now)) return;
+    now = Clock::now();
+  }
+}
+
 }  // namespace
 
 std::error_code configure(const RuntimeOptions& options) {
@@ -54,14 +63,18 @@ void sleep_until(Clock::time_point t) {
     std::this_thread::sleep_until(t);
     return;
   }
-  while (Clock::now() < t) {
-    detail::park_until(&g->parker, t, detail::WaitReason::sleep);
-  }
+  sleep_goroutine(g, t, Clock::now());
 }
 
 void sleep_for(Clock::duration d) {
   if (d <= Clock::duration::zero()) return;
-  sleep_until(Clock::now() + d);
+  const Clock::time_point now = Clock::now();
+  detail::G* g = detail::current_g();
+  if (g == nullptr) {
+    std::this_thread::sleep_until(now + d);
+    return;
+  }
+  sleep_goroutine(g, now + d, now);
 }
 
 bool in_goroutine() noexcept {

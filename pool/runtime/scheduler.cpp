@@ -35,7 +35,6 @@ constexpr int kGlobalFreeMax = 8192;         // more dead goroutines than this a
 constexpr int kGlobalUntrimmed = 256;        // dead goroutines cached globally without a trim
 constexpr std::size_t kDeepUse = 16 * 1024;  // deeper use returns the stack's pages on reuse
 constexpr std::size_t kSignalStackSize = 64 * 1024;
-constexpr std::size_t kStackRedZone = 1024;  // switch_out's own frames need this much below sp
 
 std::atomic<Sched*> g_sched{nullptr};
 std::once_flag g_start_once;
@@ -894,6 +893,7 @@ void m_main(M* m) {
   m->eh = thread_eh_globals();
   pthread_getcpuclockid(pthread_self(), &m->cpu_clock);
   install_signal_stack();
+#if defined(GOPOOL_ASAN)
   pthread_attr_t attr;
   if (pthread_getattr_np(pthread_self(), &attr) == 0) {
     void* addr = nullptr;
@@ -903,6 +903,7 @@ void m_main(M* m) {
     m->g0.stack_size = size;
     pthread_attr_destroy(&attr);
   }
+#endif
 #if defined(GOPOOL_TSAN)
   m->g0.tsan_fiber = __tsan_get_current_fiber();
 #endif
@@ -1026,7 +1027,7 @@ void switch_out(M* m, G* cur, AfterSwitch what) noexcept {
   P* p = m->p;
   char* sp = static_cast<char*>(__builtin_frame_address(0));
   if (sp < cur->low_water) cur->low_water = sp;
-  if (sp < cur->stack.base + kStackRedZone || !stack_canary_intact(cur->stack)) [[unlikely]] {
+  if (sp < cur->stack_floor || !stack_canary_intact(cur->stack)) [[unlikely]] {
     fatal("stack overflow (goroutine ran past the bottom of its stack)", cur);
   }
 

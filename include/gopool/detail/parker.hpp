@@ -47,6 +47,10 @@ void park(Parker* p, WaitReason reason) noexcept;
 // As park(), but gives up at deadline: returns true if notified, false on timeout.
 bool park_until(Parker* p, std::chrono::steady_clock::time_point deadline,
                 WaitReason reason) noexcept;
+// As park_until(), for a caller that has just read the clock: `now` saves reading it again
+// (a clock read is a good share of a short sleep). A timeout (false) means deadline passed.
+bool park_until(Parker* p, std::chrono::steady_clock::time_point deadline, WaitReason reason,
+                std::chrono::steady_clock::time_point now) noexcept;
 
 // Wakes the owner of p. Callable from any goroutine, thread or timer callback; never blocks.
 void unpark(Parker* p) noexcept;

@@ -36,13 +36,14 @@ class Timer {
  private:
   friend struct TimerHeap;
   friend struct TimerAccess;
+  // What arming and firing touch comes first, in one cache line; the callback after it.
   std::chrono::steady_clock::time_point when_{};
-  Task fn_;
   std::atomic<TimerHeap*> heap_{nullptr};  // owning heap while armed
   std::atomic<std::uint32_t> running_{0};  // callbacks of this timer running now
   std::int32_t index_ = -1;                // position in the heap, -1 when not armed
   std::uint8_t kind_ = 0;                  // runtime-internal: callback or goroutine wake-up
   void* g_ = nullptr;                      // runtime-internal: goroutine to wake
+  Task fn_;
 };
 
 }  // namespace gopool::detail
