@@ -23,28 +23,28 @@ enum class GStatus : std::uint8_t { idle, runnable, running, waiting, dead };
 // is a stack overflow.
 inline constexpr std::size_t kStackRedZone = 1024;
 
-// The first cache line holds what a switch and a wake-up read: the saved context, the parker,
-// the wiring and the stack checks; the second what waiting and readying write; the timer's hot
-// fields start the third. With 10 000s of sleeping goroutines every G is cold, so a wake-up and
-// switch miss on three lines of it instead of six. The sanitizer builds add fields to Context
-// and spill over; speed does not matter there.
+// The first cache line holds what readying a goroutine and switching to it touch: the saved
+// context, the parker, the status, the wiring and the stack floor. The second holds what
+// parking touches besides; the timer's hot fields start the third. With 10 000s of sleeping
+// goroutines every G is cold, so a wake-up and switch miss on one line of it, not four. The
+// sanitizer builds add fields to Context and spill over; speed does not matter there.
 struct alignas(64) G {
   explicit G(const Stack& s) noexcept
       : parker(this), stack_floor(s.base + kStackRedZone), stack(s) {}
 
   Context ctx;
   Parker parker;
-  M* locked_m = nullptr;      // the M this goroutine is wired to, if any
-  char* low_water = nullptr;  // lowest stack pointer seen at a switch-out
-  char* stack_floor;          // a switch-out below this is a stack overflow
-
+  M* locked_m = nullptr;  // the M this goroutine is wired to, if any
+  char* stack_floor;      // a switch-out below this is a stack overflow
   std::atomic<GStatus> status{GStatus::idle};
+
   std::atomic<WaitReason> wait_reason{WaitReason::none};
-  std::uint32_t lock_count = 0;  // lock_os_thread nesting
-  Stack stack;
-  G* next = nullptr;                        // link in free lists
+  std::uint32_t lock_count = 0;             // lock_os_thread nesting
+  char* low_water = nullptr;                // lowest stack pointer seen at a switch-out
   std::atomic<std::int64_t> wait_since{0};  // coarse clock at the start of the current wait
-  Timer timer;                              // wakes the goroutine from sleep_for / park_until
+  Stack stack;
+  G* next = nullptr;  // link in free lists
+  Timer timer;        // wakes the goroutine from sleep_for / park_until
   Task task;
   std::atomic<std::uint64_t> id{0};
   std::atomic<std::source_location> where{};
