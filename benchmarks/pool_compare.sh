@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The pool workloads of issue 7 side by side on this machine, in one run: gopool (gopool_bench),
 # the usual C++ thread pool (BM_ThreadPool*, in the same gopool_bench run) and Go with a channel
-# semaphore (benchmarks/go/pool). The programs alternate, one run each per round, so a change in
+# semaphore (benchmarks/go/pool), plus oneTBB (BM_Tbb*) when gopool_bench was built where
+# libtbb-dev is installed. The programs alternate, one run each per round, so a change in
 # the machine's load hits all of them; prints each round, the medians and the ratios.
 #
 #   benchmarks/pool_compare.sh [--bench path/to/gopool_bench] [--rounds 3]
@@ -50,12 +51,12 @@ field() {
 # gofield PATTERN COLUMN: a number from the Go program's line matching PATTERN.
 gofield() { awk -v pat="$1" -v col="$2" 'index($0, pat) { print $col; exit }'; }
 
-keys="sleep_ms sleep_rss sleep1ms_ms post submit tp_post tp_submit go_sleep_ms go_sleep_rss go_sleep1ms_ms go_post go_submit"
+keys="sleep_ms sleep_rss sleep1ms_ms post submit tp_post tp_submit go_sleep_ms go_sleep_rss go_sleep1ms_ms go_post go_submit tbb_enqueue tbb_group"
 for k in $keys; do : >"$tmp/$k"; done
 
 echo "pool workloads: gopool ($bench) vs the usual C++ thread pool vs Go, $rounds rounds"
 for r in $(seq "$rounds"); do
-  "$bench" --benchmark_filter='BM_PoolSleep|BM_PoolPost/|BM_PoolSubmit|BM_ThreadPool' >"$tmp/g.out" 2>/dev/null
+  "$bench" --benchmark_filter='BM_PoolSleep|BM_PoolPost/|BM_PoolSubmit|BM_ThreadPool|BM_Tbb' >"$tmp/g.out" 2>/dev/null
   "$tmp/pool_go" -reps 1 >"$tmp/o.out"
   field BM_PoolSleep ms <"$tmp/g.out" >>"$tmp/sleep_ms"
   field BM_PoolSleep peak_rss_MiB <"$tmp/g.out" >>"$tmp/sleep_rss"
@@ -64,6 +65,8 @@ for r in $(seq "$rounds"); do
   field BM_PoolSubmit items_per_second <"$tmp/g.out" >>"$tmp/submit"
   field BM_ThreadPoolPost items_per_second <"$tmp/g.out" >>"$tmp/tp_post"
   field BM_ThreadPoolSubmit items_per_second <"$tmp/g.out" >>"$tmp/tp_submit"
+  field BM_TbbArenaEnqueue items_per_second <"$tmp/g.out" >>"$tmp/tbb_enqueue"  # when built
+  field BM_TbbTaskGroupRun items_per_second <"$tmp/g.out" >>"$tmp/tbb_group"
   gofield "semaphore: 1000000 x sleep" 8 <"$tmp/o.out" >>"$tmp/go_sleep_ms"
   gofield "semaphore: 1000000 x sleep" 12 <"$tmp/o.out" >>"$tmp/go_sleep_rss"
   gofield "10000 x sleep 1ms" 8 <"$tmp/o.out" >>"$tmp/go_sleep1ms_ms"
@@ -91,3 +94,7 @@ printf '  post, tiny tasks:       gopool %s   thread pool %s   go %s   gopool/th
 printf '  submit + get:           gopool %s   thread pool %s   go %s   gopool/thread pool %sx, gopool/go %sx\n' \
   "$(mps "$m_submit")" "$(mps "$m_tp_submit")" "$(mps "$m_go_submit")" \
   "$(ratio "$m_submit" "$m_tp_submit")" "$(ratio "$m_submit" "$m_go_submit")"
+if [ -s "$tmp/tbb_enqueue" ]; then
+  printf '  post vs oneTBB:         task_arena::enqueue %s (gopool/tbb %sx); task_group::run from inside %s\n' \
+    "$(mps "$m_tbb_enqueue")" "$(ratio "$m_post" "$m_tbb_enqueue")" "$(mps "$m_tbb_group")"
+fi
