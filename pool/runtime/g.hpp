@@ -19,8 +19,8 @@ struct M;
 
 enum class GStatus : std::uint8_t { idle, runnable, running, waiting, dead };
 
-// Bytes below a stack's base that switch_out's own frames need: a switch-out with less left
-// is a stack overflow.
+// How far above its stack's base a goroutine's stack pointer must be at a switch-out:
+// switch_out's own frames need that much, so less is a stack overflow.
 inline constexpr std::size_t kStackRedZone = 1024;
 
 // The first cache line holds what readying a goroutine and switching to it touch: the saved
