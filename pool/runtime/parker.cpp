@@ -54,6 +54,28 @@ void end_wait(G* g) noexcept {
   g->status.store(GStatus::running, std::memory_order_relaxed);
 }
 
+// park_until() for a goroutine's Parker; now is a fresh clock reading.
+bool goroutine_park_until(Parker* p, std::chrono::steady_clock::time_point deadline,
+                          WaitReason reason, std::chrono::steady_clock::time_point now) noexcept {
+  G* g = p->g;
+  std::uint32_t s = p->state.load(std::memory_order_acquire);
+  if (s != Parker::kNotified) {
+    if (deadline <= now) return false;
+    TimerAccess::set(&g->timer, deadline, kTimerWakeG, g);
+    timer_arm(&g->timer);
+    begin_wait(g, reason);
+    switch_out(current_m(), g, AfterSwitch::park);
+    end_wait(g);
+    g->timer.stop();  // woken by a notify: the timer must not fire into a later wait
+    // Read and reset in one step: a notify that lands after a timeout turned the state into
+    // kTimedOut must stay in the state for the waiter's protocol to consume with park().
+    s = p->state.exchange(Parker::kIdle, std::memory_order_acq_rel);
+    return s == Parker::kNotified;
+  }
+  p->state.store(Parker::kIdle, std::memory_order_relaxed);
+  return true;
+}
+
 }  // namespace
 
 const char* to_string(WaitReason reason) noexcept {
@@ -111,30 +133,14 @@ void park(Parker* p, WaitReason reason) noexcept {
 
 bool park_until(Parker* p, std::chrono::steady_clock::time_point deadline,
                 WaitReason reason) noexcept {
-  return park_until(p, deadline, reason, std::chrono::steady_clock::now());
+  if (p->g == nullptr) return thread_park(p, to_ns(deadline));  // reads the clock itself
+  return goroutine_park_until(p, deadline, reason, std::chrono::steady_clock::now());
 }
 
 bool park_until(Parker* p, std::chrono::steady_clock::time_point deadline, WaitReason reason,
                 std::chrono::steady_clock::time_point now) noexcept {
-  const std::int64_t deadline_ns = to_ns(deadline);
-  G* g = p->g;
-  if (g == nullptr) return thread_park(p, deadline_ns);
-  std::uint32_t s = p->state.load(std::memory_order_acquire);
-  if (s != Parker::kNotified) {
-    if (deadline <= now) return false;
-    TimerAccess::set(&g->timer, deadline, kTimerWakeG, g);
-    timer_arm(&g->timer);
-    begin_wait(g, reason);
-    switch_out(current_m(), g, AfterSwitch::park);
-    end_wait(g);
-    g->timer.stop();  // woken by a notify: the timer must not fire into a later wait
-    // Read and reset in one step: a notify that lands after a timeout turned the state into
-    // kTimedOut must stay in the state for the waiter's protocol to consume with park().
-    s = p->state.exchange(Parker::kIdle, std::memory_order_acq_rel);
-    return s == Parker::kNotified;
-  }
-  p->state.store(Parker::kIdle, std::memory_order_relaxed);
-  return true;
+  if (p->g == nullptr) return thread_park(p, to_ns(deadline));
+  return goroutine_park_until(p, deadline, reason, now);
 }
 
 void unpark(Parker* p) noexcept {

@@ -15,9 +15,14 @@ bool valid_stack_size(std::size_t size) {
   return size >= detail::kMinStackSize && size <= detail::kMaxStackSize;
 }
 
-// Parks g until t; now is a fresh clock reading. A timeout means t has passed (the timer fires
-// only then), so only a stray notify costs another clock read.
-void sleep_goroutine(detail::G* g, Clock::time_point t, Clock::time_point now) {
+// Sleeps until t; now is a fresh clock reading. In a goroutine a timeout means t has passed
+// (the timer fires only then), so only a stray notify costs another clock read.
+void sleep_until_from(Clock::time_point t, Clock::time_point now) {
+  detail::G* g = detail::current_g();
+  if (g == nullptr) {
+    std::this_thread::sleep_until(t);
+    return;
+  }
   while (now < t) {
     if (!detail::park_until(&g->parker, t, detail::WaitReason::sleep, now)) return;
     now = Clock::now();
@@ -58,23 +63,13 @@ void yield() {
 }
 
 void sleep_until(Clock::time_point t) {
-  detail::G* g = detail::current_g();
-  if (g == nullptr) {
-    std::this_thread::sleep_until(t);
-    return;
-  }
-  sleep_goroutine(g, t, Clock::now());
+  sleep_until_from(t, Clock::now());
 }
 
 void sleep_for(Clock::duration d) {
   if (d <= Clock::duration::zero()) return;
   const Clock::time_point now = Clock::now();
-  detail::G* g = detail::current_g();
-  if (g == nullptr) {
-    std::this_thread::sleep_until(now + d);
-    return;
-  }
-  sleep_goroutine(g, now + d, now);
+  sleep_until_from(now + d, now);
 }
 
 bool in_goroutine() noexcept {
