@@ -40,8 +40,9 @@ class Timer {
   std::chrono::steady_clock::time_point when_{};
   std::atomic<TimerHeap*> heap_{nullptr};  // owning heap while armed
   std::atomic<std::uint32_t> running_{0};  // callbacks of this timer running now
-  std::int32_t index_ = -1;                // position in the heap, -1 when not armed
+  std::int32_t index_ = -1;                // position in the heap or slot in a lane; -1: unarmed
   std::uint8_t kind_ = 0;                  // runtime-internal: callback or goroutine wake-up
+  std::uint8_t lane_ = 0;                  // runtime-internal: 0 the heap, else lane number + 1
   void* g_ = nullptr;                      // runtime-internal: goroutine to wake
   Task fn_;
 };
