@@ -50,6 +50,14 @@ class RunQueue {
     }
   }
 
+  // Owner only: the goroutine pop() would return now, without taking it (a thief may take it
+  // meanwhile), or nullptr. A hint for prefetching: the caller must not dereference it.
+  const G* peek() const noexcept {
+    const std::uint32_t h = head_.load(std::memory_order_relaxed);
+    if (tail_.load(std::memory_order_relaxed) == h) return nullptr;
+    return slots_[h % kSize].load(std::memory_order_relaxed);
+  }
+
   // Thief: moves half of this queue into `into`, the thief's own queue, which must be empty.
   // Returns one stolen G to run, or nullptr.
   G* steal_half(RunQueue& into) noexcept {
