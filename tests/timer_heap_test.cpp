@@ -110,8 +110,8 @@ TEST_CASE("interleaved durations, out-of-order deadlines and stops keep deadline
   // Fire in steps, checking each step fires exactly what is due.
   std::size_t done = 0;
   for (std::int64_t t = 0; done < live.size(); t += 997) {
-    const auto due = static_cast<std::size_t>(
-        std::upper_bound(live.begin(), live.end(), t) - live.begin());
+    const auto due =
+        static_cast<std::size_t>(std::upper_bound(live.begin(), live.end(), t) - live.begin());
     CHECK(b.run(t) == static_cast<int>(due - done));
     done = due;
   }

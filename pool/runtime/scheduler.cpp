@@ -35,7 +35,7 @@ constexpr int kGlobalFreeMax = 8192;         // more dead goroutines than this a
 constexpr int kGlobalUntrimmed = 256;        // dead goroutines cached globally without a trim
 constexpr std::size_t kDeepUse = 16 * 1024;  // deeper use returns the stack's pages on reuse
 constexpr std::size_t kSignalStackSize = 64 * 1024;
-constexpr std::size_t kResumeLines = 8;      // stack lines a resumed goroutine returns through
+constexpr std::size_t kResumeLines = 8;  // stack lines a resumed goroutine returns through
 
 std::atomic<Sched*> g_sched{nullptr};
 std::once_flag g_start_once;

@@ -41,17 +41,10 @@ constexpr std::size_t kArity = 4;
 // free.)
 constexpr std::size_t kTimerAhead = 4;
 constexpr std::size_t kParkerAhead = 2;
-
-// Records a lane slot the lane moved a timer to.
-struct LaneMoved {
-  void operator()(Timer* t, std::uint32_t slot) const noexcept {
-    TimerAccess::place(t, static_cast<std::int32_t>(slot));
-  }
-};
 }  // namespace
 
-void TimerAccess::place(Timer* t, std::int32_t index) noexcept {
-  t->index_ = index;
+void TimerHeap::LaneMoved::operator()(Timer* t, std::uint32_t slot) const noexcept {
+  t->index_ = static_cast<std::int32_t>(slot);
 }
 
 void TimerHeap::place(std::size_t i, Entry e) {
@@ -152,6 +145,11 @@ void TimerHeap::remove_from_heap(Timer* t) {
 }
 
 void TimerHeap::remove_locked(Timer* t) {
+  take_locked(t);
+  update_next();
+}
+
+void TimerHeap::take_locked(Timer* t) {
   if (t->lane_ == 0) {
     remove_from_heap(t);
   } else {
@@ -160,7 +158,6 @@ void TimerHeap::remove_locked(Timer* t) {
   }
   t->index_ = -1;
   t->heap_.store(nullptr, std::memory_order_release);
-  update_next();
 }
 
 int TimerHeap::run_due(std::int64_t now, void (*ready)(G*)) {
@@ -192,21 +189,22 @@ int TimerHeap::run_due(std::int64_t now, void (*ready)(G*)) {
           }
         }
         ++fired;
-        // Everything read from or done to *t happens before remove_locked publishes it as
+        // Everything read from or done to *t happens before take_locked publishes it as
         // disarmed: from then on its owner may re-arm it, or destroy it unless running_ says
         // a callback still runs.
         if (t->kind_ == kTimerWakeG) {
           G* g = static_cast<G*>(t->g_);
           if (timeout_park(&g->parker)) wake[woken++] = g;
-          remove_locked(t);
+          take_locked(t);
           continue;
         }
         t->running_.fetch_add(1, std::memory_order_relaxed);
         fn = std::move(t->fn_);
         callback = t;
-        remove_locked(t);
+        take_locked(t);
         break;
       }
+      update_next();
     }
     for (int i = 0; i < woken; ++i)
       ready(wake[i]);

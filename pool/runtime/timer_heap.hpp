@@ -62,7 +62,13 @@ struct TimerHeap {
   void sift_up(std::size_t i, Entry e);
   void sift_down(std::size_t i, Entry e);
   void place(std::size_t i, Entry e);
+  // LaneMoved: records the slot a lane moved a timer to.
+  struct LaneMoved {
+    void operator()(Timer* t, std::uint32_t slot) const noexcept;
+  };
   void remove_from_heap(Timer* t);
+  // take_locked: remove_locked() without updating `next` (run_due does that once per batch).
+  void take_locked(Timer* t);
   // earliest_locked: where the earliest timer is: kLanes for the heap, else its lane; its
   // deadline in `when` (kNoDeadline, and kLanes, if there is none).
   std::size_t earliest_locked(std::int64_t& when) const;
@@ -75,8 +81,6 @@ struct TimerAccess {
   static void set(Timer* t, std::chrono::steady_clock::time_point when, std::uint8_t kind, void* g);
   // set_callback: a callback timer's function, for code that arms a TimerHeap directly (tests).
   static void set_callback(Timer* t, Task fn);
-  // place: records where a TimerHeap keeps t.
-  static void place(Timer* t, std::int32_t index) noexcept;
 };
 
 }  // namespace gopool::detail

@@ -87,7 +87,7 @@ class TimerLane {
   }
 
  private:
-  static constexpr std::size_t kMinSlots = 64;  // a ring's first size (a power of two)
+  static constexpr std::size_t kMinSlots = 64;   // a ring's first size (a power of two)
   static constexpr std::size_t kSqueezeAt = 32;  // fewer holes than this are never squeezed
 
   std::size_t mask() const noexcept { return slots_.size() - 1; }
