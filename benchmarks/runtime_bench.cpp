@@ -1,7 +1,11 @@
-// Runtime benchmarks: switch, spawn + join, thread spawn for scale, memory per parked goroutine.
+// Runtime benchmarks: switch, spawn + join, thread spawn for scale, memory per parked goroutine,
+// and the CPU cost of one sleep with many sleepers.
 #include <benchmark/benchmark.h>
 
+#include <time.h>
+
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <thread>
 #include <vector>
@@ -177,5 +181,68 @@ void BM_RawSwitch(benchmark::State& state) {
                          benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_RawSwitch)->UseRealTime();
+
+}  // namespace
+
+namespace {
+
+double process_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
+// The runtime's floor under BM_PoolSleep: n goroutines, started once, each sleeping 10 ms in a
+// loop, no pool around them. Over a 500 ms window, after a 200 ms warm-up, it reports the
+// process CPU per sleep (timer, park, wake-up, two switches) and the sleeps per second against
+// the n * 100 an unloaded machine would do. A pool running 10 ms tasks with n of them in flight
+// spends at least this much CPU per task. benchmarks/go/runtime (-sleepers) measures the same
+// in Go.
+void BM_SleepCycle(benchmark::State& state) {
+  const auto n = static_cast<int>(state.range(0));
+  for (auto _ : state) {
+    std::vector<std::atomic<int>> slept(static_cast<std::size_t>(n));  // one each: no shared line
+    const auto total = [&] {
+      long sum = 0;
+      for (const auto& c : slept)
+        sum += c.load(std::memory_order_relaxed);
+      return sum;
+    };
+    std::atomic<bool> stop{false};
+    gopool::WaitGroup finished;
+    finished.add(n);
+    for (int i = 0; i < n; ++i) {
+      gopool::go([&, i] {
+        auto& mine = slept[static_cast<std::size_t>(i)];
+        while (!stop.load(std::memory_order_relaxed)) {
+          gopool::sleep_for(std::chrono::milliseconds(10));
+          mine.store(mine.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+        }
+        finished.done();
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const long before = total();
+    const double cpu_before = process_cpu_seconds();
+    const auto start = std::chrono::steady_clock::now();
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    const auto sleeps = static_cast<double>(total() - before);
+    const double cpu = process_cpu_seconds() - cpu_before;
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    stop.store(true, std::memory_order_relaxed);
+    finished.wait();
+    state.counters["cpu_ns_per_sleep"] = cpu * 1e9 / sleeps;
+    state.counters["sleeps_per_s"] = sleeps / secs;
+    state.counters["ideal_sleeps_per_s"] = 100.0 * n;
+  }
+}
+BENCHMARK(BM_SleepCycle)
+    ->Arg(10000)
+    ->Arg(25000)
+    ->Arg(50000)
+    ->Iterations(1)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace

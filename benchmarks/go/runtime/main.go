@@ -1,9 +1,10 @@
 // Command runtime measures, in Go, the runtime figures gopool_bench reports for gopool
 // (benchmarks/runtime_bench.cpp): one switch (Gosched between two goroutines on one P), spawn +
 // finish + WaitGroup join of an empty goroutine (one P, joined every 128), and the memory of a
-// parked goroutine (VmRSS + VmPTE growth per goroutine). Run it beside gopool_bench:
+// parked goroutine (VmRSS + VmPTE growth per goroutine), and the CPU per 10 ms sleep with n
+// goroutines sleeping in a loop (as BM_SleepCycle). Run it beside gopool_bench:
 //
-//	go run . [-reps 5] [-parked 100000,1000000]
+//	go run . [-reps 5] [-parked 100000,1000000] [-sleepers 10000,25000,50000]
 package main
 
 import (
@@ -17,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -106,9 +108,51 @@ func parkedBytes(n int) float64 {
 	return float64(after-before) / float64(n)
 }
 
+func processCPU() time.Duration {
+	var r syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &r); err != nil {
+		panic(err)
+	}
+	return time.Duration(r.Utime.Nano() + r.Stime.Nano())
+}
+
+// sleepCycle: n goroutines, started once, each sleeping 10 ms in a loop; over a 500 ms window
+// after a 200 ms warm-up, the process CPU per sleep and the sleeps per second.
+func sleepCycle(n int) (cpuNsPerSleep, sleepsPerSec float64) {
+	slept := make([]int32, n) // one each: no shared line
+	total := func() (sum int64) {
+		for i := range slept {
+			sum += int64(atomic.LoadInt32(&slept[i]))
+		}
+		return sum
+	}
+	var stop atomic.Bool
+	var finished sync.WaitGroup
+	finished.Add(n)
+	for i := 0; i < n; i++ {
+		mine := &slept[i]
+		go func() {
+			for !stop.Load() {
+				time.Sleep(10 * time.Millisecond)
+				atomic.StoreInt32(mine, atomic.LoadInt32(mine)+1)
+			}
+			finished.Done()
+		}()
+	}
+	time.Sleep(200 * time.Millisecond)
+	before, cpuBefore, start := total(), processCPU(), time.Now()
+	time.Sleep(500 * time.Millisecond)
+	sleeps := float64(total() - before)
+	cpu, secs := processCPU()-cpuBefore, time.Since(start).Seconds()
+	stop.Store(true)
+	finished.Wait()
+	return float64(cpu.Nanoseconds()) / sleeps, sleeps / secs
+}
+
 func main() {
 	reps := flag.Int("reps", 5, "repetitions; the median is printed")
 	parked := flag.String("parked", "100000,1000000", "goroutine counts for the parked-memory figure")
+	sleepers := flag.String("sleepers", "10000,25000,50000", "goroutine counts for the sleep-cycle figure")
 	flag.Parse()
 	var ys, ss []float64
 	for r := 0; r < *reps; r++ {
@@ -125,5 +169,15 @@ func main() {
 			os.Exit(2)
 		}
 		fmt.Printf("parked goroutine (%d): %8.0f bytes\n", n, parkedBytes(n))
+	}
+	for _, f := range strings.Split(*sleepers, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			fmt.Fprintf(os.Stderr, "bad -sleepers count %q\n", f)
+			os.Exit(2)
+		}
+		cpu, rate := sleepCycle(n)
+		fmt.Printf("sleep cycle (%d):      %8.1f ns CPU per sleep, %.2f M sleeps/s (ideal %.2f)\n",
+			n, cpu, rate/1e6, float64(n)/1e4)
 	}
 }
