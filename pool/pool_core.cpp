@@ -564,6 +564,9 @@ void PoolCore::settle_locked(PoolWorker*& exits) const noexcept {
     PoolWorker* next = w->next_returned;
     w->next_returned = nullptr;
     w->last_used = now;
+    // Whoever takes w next exchanges its parker's state, on a line w's own thread wrote last:
+    // fetch it now, while the rest of the list is filed, rather than stall on it then.
+    __builtin_prefetch(w->parker, 1);
     if (closed || !idle_->insert(w)) {
       w->next_returned = exits;  // released meanwhile (or no room to file it): it stops
       exits = w;
