@@ -59,15 +59,6 @@ class TimerLane {
     return static_cast<std::uint32_t>(slot);
   }
 
-  // pop_front: removes the front entry.
-  template <class Moved>
-  void pop_front(Moved&& moved) noexcept {
-    assert(!empty());
-    slots_[head_].timer = nullptr;
-    ++holes_;
-    settle(moved);
-  }
-
   // remove: removes the live entry in `slot` (a slot push or moved gave it).
   template <class Moved>
   void remove(std::uint32_t slot, Moved&& moved) noexcept {
@@ -111,18 +102,7 @@ class TimerLane {
   // squeeze: moves the live entries together behind the front, in order.
   template <class Moved>
   void squeeze(Moved&& moved) noexcept {
-    std::size_t out = 0;
-    for (std::size_t i = 0; i < used_; ++i) {
-      const TimerEntry e = slots_[(head_ + i) & mask()];
-      if (e.timer == nullptr) continue;
-      const std::size_t slot = (head_ + out) & mask();
-      if (slot != ((head_ + i) & mask())) {
-        slots_[slot] = e;
-        moved(e.timer, static_cast<std::uint32_t>(slot));
-      }
-      ++out;
-    }
-    used_ = out;
+    used_ = compact_into(slots_, head_, moved);
     holes_ = 0;
   }
 
@@ -130,18 +110,32 @@ class TimerLane {
   template <class Moved>
   void grow(Moved&& moved) {
     std::vector<TimerEntry> bigger(slots_.empty() ? kMinSlots : 2 * slots_.size());
-    std::size_t out = 0;
-    for (std::size_t i = 0; i < used_; ++i) {
-      const TimerEntry e = slots_[(head_ + i) & mask()];
-      if (e.timer == nullptr) continue;
-      bigger[out] = e;
-      moved(e.timer, static_cast<std::uint32_t>(out));
-      ++out;
-    }
+    used_ = compact_into(bigger, 0, moved);
     slots_.swap(bigger);
     head_ = 0;
-    used_ = out;
     holes_ = 0;
+  }
+
+  // compact_into: copies the live entries, in order, to ring `to` (a power-of-two size, which
+  // may be slots_ itself) from slot `start` on, telling `moved` of every timer whose slot
+  // changes; returns how many there are. In place this only moves entries towards the front.
+  template <class Moved>
+  std::size_t compact_into(std::vector<TimerEntry>& to, std::size_t start, Moved&& moved) noexcept {
+    const bool in_place = &to == &slots_;
+    const std::size_t to_mask = to.size() - 1;
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < used_; ++i) {
+      const std::size_t from = (head_ + i) & mask();
+      const TimerEntry e = slots_[from];
+      if (e.timer == nullptr) continue;
+      const std::size_t slot = (start + out) & to_mask;
+      if (!in_place || slot != from) {
+        to[slot] = e;
+        moved(e.timer, static_cast<std::uint32_t>(slot));
+      }
+      ++out;
+    }
+    return out;
   }
 
   std::vector<TimerEntry> slots_;  // a ring; its size is 0 or a power of two
