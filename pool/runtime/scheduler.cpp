@@ -168,7 +168,8 @@ P* pidle_get(Sched& s) noexcept {
 
 void acquirep(M* m, P* p) noexcept {
   m->p = p;
-  p->m.store(m, std::memory_order_relaxed);
+  // Release: sysmon reads the M through p->m (curg, cpu_clock), so it must see the M built.
+  p->m.store(m, std::memory_order_release);
   p->status.store(PStatus::running, std::memory_order_release);
 }
 
