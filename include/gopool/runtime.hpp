@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "gopool/detail/deadline.hpp"
 #include "gopool/detail/task.hpp"
 
 namespace gopool {
@@ -86,7 +87,7 @@ void sleep_until(Clock::time_point t);
 
 template <class Rep, class Period>
 void sleep_for(std::chrono::duration<Rep, Period> d) {
-  sleep_for(std::chrono::ceil<Clock::duration>(d));
+  sleep_for(detail::to_clock_duration(d));
 }
 
 // in_goroutine: true when called from a goroutine.
