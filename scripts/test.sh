@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Installs what is missing, then builds and runs the whole suite three times: a normal build
-# (with -Werror, benchmarks and examples compiled), ASan+UBSan, and TSan.
-# GOPOOL_TEST_BUILDS="normal address" limits the builds.
+# (with -Werror, benchmarks and examples compiled), ASan+UBSan in chaos mode (spurious and stale
+# wake-ups, odd scheduling; the seed is printed by each test and replayed with
+# GOPOOL_CHAOS_SEED=N), and TSan.
+# GOPOOL_TEST_BUILDS="normal address" limits the builds ("address" is ASan+UBSan without chaos).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 jobs=$(nproc)
-builds=${GOPOOL_TEST_BUILDS:-"normal address thread"}
+builds=${GOPOOL_TEST_BUILDS:-"normal chaos thread"}
 status=0
 for kind in $builds; do
   case "$kind" in
     normal)  dir=build/test-normal;  flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
     address) dir=build/test-address; flags=(-DCMAKE_BUILD_TYPE=Debug -DGOPOOL_SANITIZE=address -DGOPOOL_BUILD_BENCHMARKS=OFF) ;;
+    chaos)   dir=build/test-chaos;   flags=(-DCMAKE_BUILD_TYPE=Debug -DGOPOOL_SANITIZE=address -DGOPOOL_CHAOS=ON -DGOPOOL_BUILD_BENCHMARKS=OFF) ;;
     thread)  dir=build/test-thread;  flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DGOPOOL_SANITIZE=thread -DGOPOOL_BUILD_BENCHMARKS=OFF) ;;
     *) echo "unknown build kind: $kind" >&2; exit 2 ;;
   esac
