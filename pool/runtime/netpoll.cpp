@@ -17,7 +17,7 @@
 
 namespace gopool::detail {
 
-// A waiter slot holds nothing, a readiness not yet consumed, or the waiter's Parker.
+// A waiter slot holds nothing, a readiness not yet consumed, or the waiter's WaitState.
 constexpr std::uintptr_t kSlotEmpty = 0;
 constexpr std::uintptr_t kSlotReady = 1;
 constexpr std::uintptr_t kSlotInterrupt = 2;

@@ -71,8 +71,8 @@ bool goroutine_park_until(Parker* p, std::chrono::steady_clock::time_point deadl
     switch_out(current_m(), g, AfterSwitch::park);
     end_wait(g);
     g->timer.stop();  // woken by a notify: the timer must not fire into a later wait
-    // Read and reset in one step: a notify that lands after a timeout turned the state into
-    // kTimedOut must stay in the state for the waiter's protocol to consume with park().
+    // Read and reset in one step. A notify that lands after the timeout is lost to this park
+    // but never to the caller: the wait seam looks at its own state after every return.
     s = p->state.exchange(Parker::kIdle, std::memory_order_acq_rel);
     return s == Parker::kNotified;
   }
