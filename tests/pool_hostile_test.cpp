@@ -27,7 +27,7 @@ namespace {
 #if defined(GOPOOL_TSAN) || defined(GOPOOL_ASAN) || defined(GOPOOL_CHAOS)
 constexpr int kRounds = 2000;
 #else
-constexpr int kRounds = 20000;
+constexpr int kRounds = 10000;
 #endif
 
 // F1: a receive that completes without consuming its wake-up used to leave a permit behind, and

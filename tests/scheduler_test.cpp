@@ -3,8 +3,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <limits>
 #include <chrono>
+#include <limits>
 #include <mutex>
 #include <set>
 #include <thread>

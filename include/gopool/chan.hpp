@@ -15,6 +15,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "gopool/detail/coop_budget.hpp"
 #include "gopool/detail/deadline.hpp"
 #include "gopool/detail/spin_lock.hpp"
 #include "gopool/detail/wait_queue.hpp"
@@ -383,6 +384,7 @@ class Chan {
         if (wake != nullptr) {
           detail::wake_waiter(wake);
         }
+        detail::spend_coop_budget();
         return;
       case detail::SendStatus::closed:
         s->unlock();
@@ -413,6 +415,7 @@ class Chan {
       if (wake != nullptr) {
         detail::wake_waiter(wake);
       }
+      detail::spend_coop_budget();
       return out;
     }
     detail::SingleWaiter me;
@@ -444,6 +447,7 @@ class Chan {
     if (wake != nullptr) {
       detail::wake_waiter(wake);
     }
+    detail::spend_coop_budget();
     return st == detail::SendStatus::sent;
   }
 
@@ -461,6 +465,7 @@ class Chan {
     if (wake != nullptr) {
       detail::wake_waiter(wake);
     }
+    detail::spend_coop_budget();
     return out;
   }
 

@@ -248,11 +248,13 @@ std::size_t run_select(std::tuple<Cases&...> cases, std::index_sequence<Is...> s
       if (wake != nullptr) {
         wake_waiter(wake);
       }
+      spend_coop_budget();
       return finish(order[j]);
     }
   }
   if constexpr (fallback < n) {
     unlock_all(locks.data(), k);
+    spend_coop_budget();
     return finish(fallback);
   }
   Clock::time_point deadline = Clock::time_point::max();

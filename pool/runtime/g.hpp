@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <source_location>
 
+#include "gopool/detail/coop_budget.hpp"
 #include "gopool/detail/task.hpp"
 #include "gopool/detail/timer.hpp"
 #include "gopool/detail/wait_state.hpp"
@@ -39,6 +40,7 @@ struct alignas(64) G {
   std::atomic<GStatus> status{GStatus::idle};
 
   std::atomic<WaitReason> wait_reason{WaitReason::none};
+  std::uint16_t coop = kCoopBudget;         // operations left before a forced yield
   std::uint32_t lock_count = 0;             // lock_os_thread nesting
   char* low_water = nullptr;                // lowest stack pointer seen at a switch-out
   std::atomic<std::int64_t> wait_since{0};  // coarse clock at the start of the current wait

@@ -54,6 +54,13 @@ std::error_code configure(const RuntimeOptions& options) {
 }
 
 namespace detail {
+void spend_coop_budget() noexcept {
+  G* g = current_g();
+  if (g != nullptr && --g->coop == 0) {
+    switch_out(current_m(), g, AfterSwitch::yield);  // refills the budget
+  }
+}
+
 void spawn(const GoOptions& options, Task&& task, const std::source_location& where) {
   if (!task) throw std::invalid_argument("gopool::go: the function is empty");
   if (options.stack_size != 0 && !valid_stack_size(options.stack_size)) {

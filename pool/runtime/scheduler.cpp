@@ -1032,6 +1032,7 @@ void switch_out(M* m, G* cur, AfterSwitch what) noexcept {
   P* p = m->p;
   char* sp = static_cast<char*>(__builtin_frame_address(0));
   if (sp < cur->low_water) cur->low_water = sp;
+  cur->coop = kCoopBudget;
   if (sp < cur->stack_floor || !stack_canary_intact(cur->stack)) [[unlikely]] {
     fatal("stack overflow (goroutine ran past the bottom of its stack)", cur);
   }

@@ -10,6 +10,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "gopool/detail/coop_budget.hpp"
 #include "gopool/detail/pool_core.hpp"
 #include "gopool/detail/task.hpp"
 #include "gopool/future.hpp"
@@ -105,10 +106,11 @@ std::error_code post_with(PoolCore& front, Acquire&& acquire, F&& f) {
   auto [core, ec] = acquire(grant);
   if (ec) {
     core->reject(make_task(std::forward<F>(f)), ec);
-    return ec;
+  } else {
+    core->dispatch(grant, make_task(std::forward<F>(f)));
   }
-  core->dispatch(grant, make_task(std::forward<F>(f)));
-  return {};
+  spend_coop_budget();  // a poster that never blocks must still let its workers run
+  return ec;
 }
 
 // SubmitResult: the type submit(f, args...) produces a Future of. Ill-formed (so submit() drops
@@ -134,9 +136,10 @@ Future<SubmitResult<F, Args...>> submit_with(PoolCore& front, Acquire&& acquire,
   if (ec) {
     task.refuse(ec);
     core->reject(Task(std::move(task)), ec);
-    return future;
+  } else {
+    core->dispatch(grant, Task(std::move(task)));
   }
-  core->dispatch(grant, Task(std::move(task)));
+  spend_coop_budget();
   return future;
 }
 
