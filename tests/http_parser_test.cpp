@@ -46,7 +46,8 @@ struct Rng {
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
   }
-  std::size_t below(std::size_t n) { return n == 0 ? 0 : static_cast<std::size_t>(next() % n); }
+  // below: in [0, n) for n < 2^32 (0 for n == 0), by multiply and shift: no division.
+  std::size_t below(std::size_t n) { return static_cast<std::size_t>(((next() >> 32) * n) >> 32); }
   bool one_in(std::size_t n) { return below(n) == 0; }
   char pick(std::string_view from) { return from[below(from.size())]; }
 };
@@ -244,6 +245,7 @@ void mutate(Rng& rng, std::string& s) {
 }
 
 bool inside(std::string_view part, std::string_view whole) {
+  if (part.empty()) return true;  // e.g. no query: a default view, pointing nowhere
   return part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size();
 }
 
@@ -281,8 +283,9 @@ std::string check_outcome(std::string_view data, const Limits& limits, const Par
       return "a bare CR in the head";
     }
   }
-  if (!inside(r.method, head) || !inside(r.target, head) || !inside(r.path, head) ||
-      !inside(r.query, head)) {
+  // An absolute-form target without a path ("http://host") has the path "/", a static string.
+  if (!inside(r.method, head) || !inside(r.target, head) ||
+      !(inside(r.path, head) || r.path == "/") || !inside(r.query, head)) {
     return "a view outside the head";
   }
   if (r.method.empty() || r.target.empty() || r.path.empty()) return "an empty request-line part";

@@ -3,20 +3,26 @@
 // buffer without a complete head is refused, and the server keeps serving afterwards.
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
-#include <gopool/net.hpp>
-
 #include "server.hpp"
 #include "support/wait_until.hpp"
 
 using namespace std::chrono_literals;
-namespace net = gopool::net;
 
 namespace {
 
@@ -34,31 +40,47 @@ struct Exchange {
   bool closed = false;   // the server closed the connection (eof or reset), not the deadline
 };
 
-// exchange: from the calling thread (a foreign one: its socket calls block it), connects, sends
-// `request`, then reads until the server closes. `read_back` false closes right after writing,
-// as `printf ... > /dev/tcp/...` does. The deadline is generous: it only ends a broken run.
-Exchange exchange(const net::Address& at, std::string_view request, bool read_back = true) {
+// talk: connects to 127.0.0.1:port with a plain blocking socket (so the client never depends
+// on the runtime it tests), sends `request`, then reads until the server closes. `read_back`
+// false closes right after writing, as `printf ... > /dev/tcp/...` does. The 30 s limit per
+// call is generous: it only ends a broken run.
+Exchange talk(std::uint16_t port, std::string_view request, bool read_back = true) {
   Exchange out;
-  auto c = net::TcpStream::connect(at, net::deadline_in(60s));
-  if (!c) {
-    out.error = "connect: " + c.error().message();
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    out.error = std::string("socket: ") + std::strerror(errno);
     return out;
   }
-  (void)c->set_deadline(net::deadline_in(60s));
-  if (auto w = c->write_all(request); !w) {
-    out.error = "write: " + w.error.message();
-    return out;
+  const timeval limit{30, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+    out.error = std::string("connect: ") + std::strerror(errno);
   }
-  if (!read_back) return out;
-  char buf[4096];
-  for (;;) {
-    const auto r = c->read(buf, sizeof buf);
-    if (!r) {
-      out.closed = r.error != net::errc::timeout;
-      break;
+  while (out.error.empty() && !request.empty()) {
+    const ssize_t n = ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+    if (n <= 0) {
+      out.error = std::string("send: ") + std::strerror(errno);
+    } else {
+      request.remove_prefix(static_cast<std::size_t>(n));
     }
-    out.response.append(buf, r.bytes);
   }
+  char buf[4096];
+  while (out.error.empty() && read_back) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n > 0) {
+      out.response.append(buf, static_cast<std::size_t>(n));
+      continue;
+    }
+    // 0: the server closed; a reset also ends the connection; EAGAIN: the limit passed.
+    out.closed = n == 0 || errno == ECONNRESET;
+    break;
+  }
+  ::close(fd);
   return out;
 }
 
@@ -84,11 +106,11 @@ struct ServerFixture {
   ServerFixture() { REQUIRE_FALSE(server.start()); }
   ~ServerFixture() { server.stop(5s); }
 
-  net::Address at() const { return server.address(); }
+  std::uint16_t at() const { return server.address().port(); }
 
   // hello_works: a plain GET / on a new connection is answered 200 with the greeting.
   bool hello_works() const {
-    const Exchange e = exchange(at(), "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const Exchange e = talk(at(), "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     INFO("error: " << e.error << "; response: " << e.response);
     return e.error.empty() && e.response.rfind("HTTP/1.1 200 ", 0) == 0 &&
            e.response.find("Hello, World!") != std::string::npos;
@@ -104,7 +126,7 @@ TEST_CASE_FIXTURE(ServerFixture,
 
   // The reproducer of the issue: four connections that send them and hang up at once.
   for (int i = 0; i < 4; ++i) {
-    const Exchange e = exchange(at(), crlfs, /*read_back=*/false);
+    const Exchange e = talk(at(), crlfs, /*read_back=*/false);
     CHECK(e.error.empty());
   }
 
@@ -112,7 +134,7 @@ TEST_CASE_FIXTURE(ServerFixture,
   std::vector<Exchange> answers(4);
   std::vector<std::thread> clients;
   for (Exchange& answer : answers) {
-    clients.emplace_back([&answer, where = at(), &crlfs] { answer = exchange(where, crlfs); });
+    clients.emplace_back([&answer, where = at(), &crlfs] { answer = talk(where, crlfs); });
   }
   for (std::thread& t : clients)
     t.join();
@@ -132,7 +154,7 @@ TEST_CASE_FIXTURE(ServerFixture,
 
 TEST_CASE_FIXTURE(ServerFixture, "a few empty lines before a request are ignored") {
   const Exchange e =
-      exchange(at(), "\r\n\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      talk(at(), "\r\n\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   INFO("response: " << e.response);
   CHECK(e.response.rfind("HTTP/1.1 200 ", 0) == 0);
   CHECK(e.closed);
@@ -141,7 +163,7 @@ TEST_CASE_FIXTURE(ServerFixture, "a few empty lines before a request are ignored
 TEST_CASE_FIXTURE(ServerFixture, "a full buffer without a complete head is refused with 431") {
   // Header fields that never end: the buffer fills before the blank line can come.
   const std::string head = "GET / HTTP/1.1\r\nHost: x\r\n" + repeat("X-a: b\r\n", 2000);
-  const Exchange e = exchange(at(), head);
+  const Exchange e = talk(at(), head);
   INFO("response: " << e.response.substr(0, 200));
   CHECK(e.response.rfind("HTTP/1.1 431 ", 0) == 0);
   CHECK(e.closed);
