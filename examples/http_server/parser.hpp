@@ -16,7 +16,7 @@ struct Limits {
   std::size_t max_header_bytes = 8192;
   std::size_t max_body_bytes = 1 << 20;
   // Empty lines (CRLF) tolerated before the request line: RFC 9112 section 2.2 asks a server to
-  // ignore at least one (clients may send one after a POST body); more than this is a 400.
+  // ignore at least one (some old clients sent one after a POST body); more than this is a 400.
   std::size_t max_empty_lines = 4;
 };
 
