@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # End-to-end test of examples/http_server: starts it on 127.0.0.1 with a free port and a pool of
 # capacity 2, then checks a 200 (curl), keep-alive, 404/405/400 from handlers, malformed heads
-# (400, 505) and an oversized one (431) sent over a raw socket, and an overload of parallel slow
-# requests: some get 503 at once, the others 200, and every connection gets an answer. Finally a
-# SIGTERM stops the server cleanly. Asserts behaviour only, never timings.
+# (400, 505), an oversized one (431) and connections of 4096 empty lines (400; issue 15, F7) sent
+# over a raw socket, and an overload of parallel slow requests: some get 503 at once, the others
+# 200, and every connection gets an answer. Finally a SIGTERM stops the server cleanly. Asserts
+# behaviour only, never timings.
 # usage: http_server_e2e.sh path/to/http_server
 set -u
 server=${1:?usage: http_server_e2e.sh path/to/http_server}
@@ -71,6 +72,19 @@ raw_status() {  # sends $1 (printf format) and prints the response's status code
 big=$(head -c 10000 /dev/zero | tr '\0' 'a')
 [ "$(raw_status "GET / HTTP/1.1\r\nHost: x\r\nX-Big: $big\r\n\r\n")" = 431 ] || fail "a 10 kB header is not 431"
 [ "$(curl_code "$base/")" = 200 ] || fail "the server does not answer after bad requests"
+
+# 4b. Issue 15, F7: connections of nothing but empty lines (4096 CRLFs, a full 8 KiB buffer)
+# made the server spin. Four that hang up at once, as in the report, then four that wait for
+# the answer: each must be a 400, and the server must answer a normal request afterwards.
+crlfs=$(printf '\\r\\n%.0s' $(seq 4096))  # printf escapes, expanded by raw_status
+for _ in 1 2 3 4; do
+  printf "$crlfs" 2>/dev/null >"/dev/tcp/127.0.0.1/$port" || fail "F7: connect failed"
+done
+for i in 1 2 3 4; do
+  code=$(raw_status "$crlfs")
+  [ "$code" = 400 ] || fail "F7: connection $i of 4096 CRLFs got '$code', not 400"
+done
+[ "$(curl_code "$base/")" = 200 ] || fail "F7: the server does not answer after empty lines"
 
 # 5. Overload: 12 parallel requests that each hold a handler slot for 2 s, on capacity 2. Some
 # are refused with 503 at once; the rest succeed; none is lost or hangs (curl's limit is 60 s).

@@ -7,3 +7,11 @@ if(GOPOOL_BUILD_EXAMPLES)
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/http_server_e2e.sh $<TARGET_FILE:http_server>)
   set_tests_properties(http_server_e2e PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77 LABELS example)
 endif()
+
+# The HTTP example's parser (randomized) and server (issue 15, F7), in-process.
+if(GOPOOL_BUILD_EXAMPLES)
+  gopool_add_test(http_parser_test)
+  target_link_libraries(http_parser_test PRIVATE http_server_lib)
+  gopool_add_test(http_server_test)
+  target_link_libraries(http_server_test PRIVATE http_server_lib)
+endif()

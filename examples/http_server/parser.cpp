@@ -115,10 +115,18 @@ std::string_view Request::header(std::string_view name) const {
 }
 
 ParseResult parse_request(std::string_view data, const Limits& limits, Request& out) {
-  // Empty lines before a request line are ignored (RFC 9112 section 2.2).
+  // A head that fits lies within the first max_header_bytes; what follows is never looked at.
+  const bool cut = data.size() > limits.max_header_bytes;
+  data = data.substr(0, limits.max_header_bytes);
+
+  // A few empty lines before the request line are ignored (RFC 9112 section 2.2); a stream of
+  // them is refused rather than skipped forever.
   std::size_t skip = 0;
-  while (data.size() - skip >= 2 && data[skip] == '\r' && data[skip + 1] == '\n')
-    skip += 2;
+  for (std::size_t lines = 0;
+       data.size() - skip >= 2 && data[skip] == '\r' && data[skip + 1] == '\n'; skip += 2) {
+    if (++lines > limits.max_empty_lines)
+      return fail(400, "too many empty lines before the request");
+  }
   data.remove_prefix(skip);
 
   // Every line ends in CRLF: a bare LF or CR is malformed, whether the head is complete or not.
@@ -129,15 +137,14 @@ ParseResult parse_request(std::string_view data, const Limits& limits, Request& 
     if (data[i] == '\r' && i + 1 < data.size() && data[i + 1] != '\n') return fail(400, "bare CR");
   }
   if (end == std::string_view::npos) {
-    if (data.size() < limits.max_header_bytes) return {ParseState::incomplete, 0, 0, {}};
+    // Incomplete only while more bytes could still complete a head within the limit.
+    if (!cut && skip + data.size() < limits.max_header_bytes) {
+      return {ParseState::incomplete, 0, 0, {}};
+    }
     if (data.find("\r\n") == std::string_view::npos) return fail(414, "request line too long");
     return fail(431, "header section too large");
   }
-  const std::size_t head = end + 4;
-  if (head > limits.max_header_bytes) {
-    if (data.find("\r\n") >= limits.max_header_bytes) return fail(414, "request line too long");
-    return fail(431, "header section too large");
-  }
+  const std::size_t head = end + 4;  // skip + head <= max_header_bytes: data was cut there
 
   out.headers.clear();
   out.query = {};

@@ -11,8 +11,13 @@ namespace http {
 
 // Limits: what a request may be at most.
 struct Limits {
-  std::size_t max_header_bytes = 8192;  // request line + header fields + blank line
+  // Leading empty lines, request line, header fields and the blank line, all counted: a head
+  // that does not fit is refused, so a full buffer never waits for more.
+  std::size_t max_header_bytes = 8192;
   std::size_t max_body_bytes = 1 << 20;
+  // Empty lines (CRLF) tolerated before the request line: RFC 9112 section 2.2 asks a server to
+  // ignore at least one (some old clients sent one after a POST body); more than this is a 400.
+  std::size_t max_empty_lines = 4;
 };
 
 // Header: one header field, as views into the received bytes.
@@ -41,11 +46,13 @@ struct Request {
 // ParseState: the outcome of parse_request.
 enum class ParseState { complete, incomplete, failed };
 
-// ParseResult: for complete, `head_bytes` is the size of the head (the body, if any, follows);
-// for failed, `status` is the code to answer with: 400 malformed, 413 body too large, 414
-// request line too long, 417 unknown expectation, 431 header section too large, 501 a
-// Transfer-Encoding (request bodies must come with Content-Length), 505 a version other than
-// HTTP/1.x; `reason` says what was wrong, for the response body.
+// ParseResult: for complete, `head_bytes` is the size of the head with the empty lines before it
+// (the body, if any, follows); incomplete only while fewer than Limits::max_header_bytes bytes
+// were given; for failed, `status` is the code to answer with: 400 malformed (or more than
+// Limits::max_empty_lines empty lines first), 413 body too large, 414 request line too long,
+// 417 unknown expectation, 431 header section too large, 501 a Transfer-Encoding (request
+// bodies must come with Content-Length), 505 a version other than HTTP/1.x; `reason` says what
+// was wrong, for the response body.
 struct ParseResult {
   ParseState state = ParseState::incomplete;
   std::size_t head_bytes = 0;
@@ -53,7 +60,9 @@ struct ParseResult {
   std::string_view reason;
 };
 
-// parse_request: parses the head at the start of data into out. Never throws (but std::bad_alloc
+// parse_request: parses the head at the start of data into out (whose fields are unspecified
+// unless the result is complete). Any bytes are accepted; the work is linear in
+// min(data.size(), limits.max_header_bytes). Never blocks; never throws (but std::bad_alloc
 // for the header list).
 ParseResult parse_request(std::string_view data, const Limits& limits, Request& out);
 

@@ -202,6 +202,15 @@ void Server::serve(net::TcpStream stream) {
       end -= begin;
       begin = 0;
     }
+    if (end == cap) {
+      // The parser refuses a head as large as the buffer, so this is not reached; were it, a
+      // read of 0 bytes would return at once and the loop would spin: refuse instead.
+      requests_.fetch_add(1, std::memory_order_relaxed);
+      send(text_response(431, "header section too large\n"), false, true);
+      linger_close(stream);
+      return;
+    }
+    // Reads park when nothing is there, and yield every 64 that find data: a switch point.
     auto r = stream.read(buf.get() + end, cap - end);
     if (!r) {
       // End of stream or idle timeout between requests: just close. In the middle of one: 408
