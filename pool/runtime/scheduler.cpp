@@ -287,34 +287,64 @@ void unlink_allgs_locked(Sched& s, G* g) noexcept {
 
 #if defined(GOPOOL_TSAN)
 // ThreadSanitizer counts every fiber as a thread and dies past 8128 of them (its kMaxTid less
-// its own reserve) with a message that names neither goroutines nor gopool. Only a live
-// goroutine holds a fiber: a dead G gives its fiber back when it dies and gets a new one when
-// it is reused. kTsanThreadMargin leaves room for the Ms, the test's and the sanitizer's own
-// threads, and the destroyed fibers TSan keeps in quarantine before it reuses their slots.
+// its own reserve) with a message that names neither goroutines nor gopool. A dead G kept for
+// reuse keeps its fiber (creating one costs TSan a ~100 KiB thread state), but when the fibers
+// come near the limit, the dead Gs of the global cache give theirs back; only if that is not
+// enough is the limit reached, and the runtime says so. kTsanThreadMargin leaves room for the
+// Ms, the program's and the sanitizer's own threads, the destroyed fibers TSan keeps in
+// quarantine before it reuses their slots, and the dead Gs cached per P (64 each).
 constexpr int kTsanThreadLimit = 8128;
 constexpr int kTsanThreadMargin = 256;
 std::atomic<int> g_tsan_fibers{0};
-
-void attach_tsan_fiber(Sched& s, G* g) noexcept {
-  const int fibers = g_tsan_fibers.fetch_add(1, std::memory_order_relaxed) + 1;
-  if (fibers + s.mcount.load(std::memory_order_relaxed) > kTsanThreadLimit - kTsanThreadMargin) {
-    const std::source_location where = g->where.load(std::memory_order_relaxed);
-    char message[512];
-    std::snprintf(message, sizeof message,
-                  "the go() at %s:%u would make %d goroutines alive at once: more than "
-                  "ThreadSanitizer allows (it counts each goroutine as a thread, and stops at %d "
-                  "threads)",
-                  where.file_name(), static_cast<unsigned>(where.line()), fibers, kTsanThreadLimit);
-    fatal(message);
-  }
-  g->ctx.tsan_fiber = __tsan_create_fiber(0);
-}
 
 void detach_tsan_fiber(G* g) noexcept {
   if (g->ctx.tsan_fiber == nullptr) return;
   __tsan_destroy_fiber(g->ctx.tsan_fiber);
   g->ctx.tsan_fiber = nullptr;
   g_tsan_fibers.fetch_sub(1, std::memory_order_relaxed);
+}
+
+bool tsan_fibers_full(Sched& s) noexcept {
+  return g_tsan_fibers.load(std::memory_order_relaxed) + s.mcount.load(std::memory_order_relaxed) >=
+         kTsanThreadLimit - kTsanThreadMargin;
+}
+
+// Gives g (fresh, or dead and reused) a fiber if it has none.
+void attach_tsan_fiber(Sched& s, G* g) noexcept {
+  if (g->ctx.tsan_fiber != nullptr) return;
+  if (tsan_fibers_full(s)) {
+    // Strip the global cache outside its lock (destroying thousands of fibers takes a while),
+    // then put it back; free_count counts it all along.
+    G* list = nullptr;
+    {
+      std::lock_guard lock(s.free_mu);
+      list = s.free_head;
+      s.free_head = nullptr;
+    }
+    G* tail = nullptr;
+    for (G* dead = list; dead != nullptr; dead = dead->next) {
+      detach_tsan_fiber(dead);
+      tail = dead;
+    }
+    if (tail != nullptr) {
+      std::lock_guard lock(s.free_mu);
+      tail->next = s.free_head;
+      s.free_head = list;
+    }
+  }
+  if (tsan_fibers_full(s)) {
+    const std::source_location where = g->where.load(std::memory_order_relaxed);
+    char message[512];
+    std::snprintf(message, sizeof message,
+                  "the go() at %s:%u would make %lld goroutines alive at once: more than "
+                  "ThreadSanitizer allows (it counts each goroutine as a thread, and stops at %d "
+                  "threads)",
+                  where.file_name(), static_cast<unsigned>(where.line()),
+                  static_cast<long long>(live_goroutines() + 1), kTsanThreadLimit);
+    fatal(message);
+  }
+  g_tsan_fibers.fetch_add(1, std::memory_order_relaxed);
+  g->ctx.tsan_fiber = __tsan_create_fiber(0);
 }
 #endif
 
@@ -449,9 +479,6 @@ void spill_free_gs(Sched& s, P* p) noexcept {
 
 void free_g(Sched& s, P* p, G* g) noexcept {
   g->status.store(GStatus::idle, std::memory_order_relaxed);
-#if defined(GOPOOL_TSAN)
-  detach_tsan_fiber(g);  // a cached dead G must not count as a thread
-#endif
   if (!s.recycle.load(std::memory_order_relaxed) || g->stack.size != s.stack_size) {
     destroy_g(g);
     return;

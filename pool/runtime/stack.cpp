@@ -416,10 +416,10 @@ bool stack_overflow_fault(const Stack& stack, const void* addr, const void* sp) 
   // The page below the stack is its guard (guarded, batched) or the first page an overflow of
   // a slab or plain stack reaches; a push or call that faults there leaves sp at the base.
   if (a < base && base - a <= page_size()) return true;
-  // A stack pointer and a fault below the base: the goroutine's frames ran past its stack,
-  // whatever page they faulted on (a big frame's probe, or the end of the memory below a slab
-  // stack).
-  return p < base && base - p <= kMaxStackSize && a < base && base - a <= 2 * kMaxStackSize;
+  // A stack pointer below the base: the goroutine's frames ran past its stack, whatever faulted
+  // (a big frame's probe, the end of the memory below a slab stack, or a sanitizer's own
+  // bookkeeping of a recursion that deep).
+  return p < base && base - p <= kMaxStackSize;
 }
 
 std::size_t stacks_guarded_alive() noexcept {

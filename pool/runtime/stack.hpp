@@ -69,7 +69,7 @@ inline bool stack_canary_intact(const Stack& stack) noexcept {
 
 // True when a fault at addr, taken with stack pointer sp by the goroutine running on stack, is
 // that goroutine overflowing its stack: addr lies in the page below the stack (its guard, or the
-// first page below a slab or plain stack), or both sp and addr are below the stack's base.
+// first page below a slab or plain stack), or sp is below the stack's base.
 bool stack_overflow_fault(const Stack& stack, const void* addr, const void* sp) noexcept;
 
 // Number of guarded and slab stacks alive (for statistics).
