@@ -6,7 +6,7 @@ gopool_add_test(timer_test)
 gopool_add_test(timer_heap_test)
 target_include_directories(timer_heap_test PRIVATE ${PROJECT_SOURCE_DIR}/pool)
 gopool_add_test(stack_test)
-gopool_add_test(tsan_limit_test)
+gopool_add_test(tsan_limit_test TIMEOUT 900)  # under TSan: ~16 000 TSan threads set up
 gopool_add_test(exit_test)
 gopool_add_test(deadlock_test)
 gopool_add_test(sysmon_test)
