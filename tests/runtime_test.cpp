@@ -13,6 +13,7 @@
 #include <gopool/runtime_stats.hpp>
 #include <gopool/wait_group.hpp>
 
+#include "support/live_limit.hpp"
 #include "support/wait_until.hpp"
 
 TEST_CASE("goroutines run and a WaitGroup joins them") {
@@ -32,24 +33,32 @@ TEST_CASE("goroutines run and a WaitGroup joins them") {
 
 TEST_CASE("100000 goroutines from a foreign thread and from goroutines each run exactly once") {
   constexpr int kCount = 100000;
+  // Each half starts its goroutines in waves, waiting for a wave before the next, so that how
+  // many are alive at once never depends on timing (under TSan it must stay below its limit).
+  constexpr int kWave = std::min(kCount, gopool::test::kMaxLiveGoroutines / 2);
   std::vector<std::atomic<int>> runs(2 * kCount);
-  gopool::WaitGroup wg;
-  wg.add(2 * kCount);
-  for (int i = 0; i < kCount; ++i) {
-    gopool::go([&, i] {
-      runs[i].fetch_add(1);
-      wg.done();
-    });
-  }
-  gopool::go([&] {
-    for (int i = kCount; i < 2 * kCount; ++i) {
-      gopool::go([&, i] {
-        runs[i].fetch_add(1);
-        wg.done();
-      });
+  auto start_all = [&](int first) {
+    for (int wave = 0; wave < kCount; wave += kWave) {
+      const int n = std::min(kWave, kCount - wave);
+      gopool::WaitGroup wg;
+      wg.add(n);
+      for (int i = first + wave; i < first + wave + n; ++i) {
+        gopool::go([&, i] {
+          runs[i].fetch_add(1);
+          wg.done();
+        });
+      }
+      wg.wait();
     }
+  };
+  gopool::WaitGroup from_goroutine;
+  from_goroutine.add(1);
+  gopool::go([&] {
+    start_all(kCount);
+    from_goroutine.done();
   });
-  wg.wait();
+  start_all(0);
+  from_goroutine.wait();
   int wrong = 0;
   for (auto& r : runs)
     wrong += r.load() != 1 ? 1 : 0;

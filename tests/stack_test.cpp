@@ -1,6 +1,6 @@
 // Goroutine stacks: overflow is a clear fatal error with guard markers, with mapped guard pages
-// and in slab mode; slab mode still runs goroutines correctly; a burst's stacks go back to the
-// kernel when it ends.
+// and in slab mode, whatever the frame size and stack size; slab mode still runs goroutines
+// correctly; a burst's stacks go back to the kernel when it ends.
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -37,10 +37,11 @@ void overflow_in_goroutine(bool yield_each_level) {
   wg.wait();
 }
 
-// Starts n goroutines that each run setup() and then wait; calls while_parked() once all wait,
-// then lets them all end and waits for them. Returns how many ran to their end.
+// Starts n goroutines (with options) that each run setup() and then wait; calls while_parked()
+// once all wait, then lets them all end and waits for them. Returns how many ran to their end.
 template <class Setup, class WhileParked>
-int run_parked_burst(int n, Setup setup, WhileParked while_parked) {
+int run_parked_burst(int n, Setup setup, WhileParked while_parked,
+                     const gopool::GoOptions& options = {}) {
   gopool::WaitGroup parked;
   gopool::WaitGroup release;
   gopool::WaitGroup done;
@@ -49,7 +50,7 @@ int run_parked_burst(int n, Setup setup, WhileParked while_parked) {
   parked.add(n);
   done.add(n);
   for (int i = 0; i < n; ++i) {
-    gopool::go([&] {
+    gopool::go(options, [&] {
       setup();
       parked.done();
       release.wait();
@@ -88,6 +89,133 @@ GOPOOL_DEATH_SCENARIO(overflow_slab) {
   });
   hold.wait();
   overflow_in_goroutine(true);
+}
+
+namespace {
+
+volatile std::size_t g_frame_bytes = 0;  // read at run time: the compiler cannot size it
+
+// A frame of g_frame_bytes (alloca) of which only the lowest 4 KiB are written: without probes
+// the write lands below the guard page, in whatever memory lies there.
+__attribute__((noinline)) void write_low_end_of_alloca() {
+  auto* volatile frame = static_cast<volatile char*>(__builtin_alloca(g_frame_bytes));
+  for (std::size_t i = 0; i < 4096; ++i)
+    frame[i] = 1;
+}
+
+// A fixed 1 MiB frame of which only the lowest 4 KiB are written.
+__attribute__((noinline)) void write_low_end_of_1mib_frame() {
+  char frame[1 << 20];
+  volatile char* volatile low = frame;  // the compiler must keep both the frame and the writes
+  for (std::size_t i = 0; i < 4096; ++i)
+    low[i] = 1;
+}
+
+// 16 goroutines park, one runs big_frame on a default-size (64 KiB) stack, 16 more park; each
+// parked goroutine keeps a live frame on its stack, so a write past the guard page lands in a
+// neighbour's. Returns only if nothing noticed the overflow.
+void big_frame_between_parked_goroutines(void (*big_frame)()) {
+  const int ran = run_parked_burst(
+      16, [] {},
+      [&] {
+        gopool::WaitGroup wg;
+        wg.add(1);
+        gopool::go([&] {
+          big_frame();
+          wg.done();
+        });
+        wg.wait();
+        run_parked_burst(
+            16, [] {}, [] {});
+      });
+  std::printf("no overflow noticed, ran=%d\n", ran);
+  std::fflush(stdout);
+  std::_Exit(0);
+}
+
+// Recursion with 8 KiB frames: it runs through a whole slab (64 MiB) in 8192 calls, fewer than
+// ThreadSanitizer's shadow call stack holds (65 536; past it TSan itself faults).
+__attribute__((noinline)) int recurse_8k_frames(int n) {
+  volatile char frame[8192];
+  frame[0] = static_cast<char>(n);
+  if (n >= g_depth_limit) return frame[0];
+  return recurse_8k_frames(n + 1) + frame[0];
+}
+
+// Recursion on a slab or plain stack, with no switch on the way down: only a fault can stop it.
+void recurse_in_goroutine(const gopool::GoOptions& options) {
+  gopool::WaitGroup wg;
+  wg.add(1);
+  gopool::go(options, [&] {
+    std::printf("recursing %d\n", recurse_8k_frames(0));
+    wg.done();
+  });
+  wg.wait();
+}
+
+}  // namespace
+
+GOPOOL_DEATH_SCENARIO(overflow_frame_76k) {
+  g_frame_bytes = 76 * 1024;
+  big_frame_between_parked_goroutines(&write_low_end_of_alloca);
+}
+
+GOPOOL_DEATH_SCENARIO(overflow_frame_1m) {
+  big_frame_between_parked_goroutines(&write_low_end_of_1mib_frame);
+}
+
+GOPOOL_DEATH_SCENARIO(overflow_past_guard_budget) {
+  // Issue 15's F5: 30 000 parked goroutines with 128 KiB stacks use up the guarded-stack budget
+  // derived from vm.max_map_count, then one more recurses.
+  constexpr gopool::GoOptions kOptions{.stack_size = 128 * 1024};
+#if defined(GOPOOL_TSAN)
+  // ThreadSanitizer counts each goroutine as a thread and allows 8128: a small budget instead.
+  (void)gopool::configure({.guarded_stack_budget = 64});
+  constexpr int kParked = 256;
+#else
+  constexpr int kParked = 30'000;
+#endif
+  run_parked_burst(
+      kParked, [] {}, [&] { recurse_in_goroutine(kOptions); }, kOptions);
+}
+
+GOPOOL_DEATH_SCENARIO(overflow_slab_recursion) {
+  // Without guard markers and past a budget of one guarded stack, default-size stacks come from
+  // a slab; the recursing goroutine never switches, so no canary check can see it.
+  (void)gopool::configure({.stack_guard_markers = false, .guarded_stack_budget = 1});
+  run_parked_burst(
+      8, [] {}, [&] { recurse_in_goroutine({}); });
+}
+
+namespace {
+
+// The message an overflow must end the process with: what happened, which goroutine, and the
+// file of the go() that created it.
+void check_overflow_named(const gopool::test::DeathResult& r) {
+  INFO(r.output);
+  CHECK(r.died());
+  CHECK(r.output.find("gopool: fatal error: stack overflow") != std::string::npos);
+  CHECK(r.output.find("goroutine ") != std::string::npos);
+  CHECK(r.output.find("stack_test.cpp") != std::string::npos);
+  CHECK(r.output.find("no overflow noticed") == std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("a 76 KiB frame on a 64 KiB stack is a named stack overflow, not a neighbour's loss") {
+  check_overflow_named(gopool::test::run_death_scenario("overflow_frame_76k"));
+}
+
+TEST_CASE("a 1 MiB frame written from its low end is a named stack overflow") {
+  check_overflow_named(gopool::test::run_death_scenario("overflow_frame_1m"));
+}
+
+TEST_CASE("past the guarded-stack budget, a 128 KiB goroutine's overflow is still named") {
+  check_overflow_named(gopool::test::run_death_scenario("overflow_past_guard_budget"));
+}
+
+TEST_CASE("recursion on a slab stack that never switches is a named stack overflow") {
+  check_overflow_named(gopool::test::run_death_scenario("overflow_slab_recursion"));
 }
 
 GOPOOL_DEATH_SCENARIO(slab_mode_works) {

@@ -28,8 +28,8 @@ struct RuntimeOptions {
   int procs = 0;
   // Default stack size of a goroutine in bytes (rounded up to pages). 0 = 64 KiB.
   std::size_t stack_size = 0;
-  // Guard every default-size stack with the kernel's guard markers (Linux 6.13+), mapped and
-  // pre-faulted a slab at a time; ignored where the kernel lacks them. false = the fallback
+  // Guard every stack with the kernel's guard markers (Linux 6.13+), default-size ones mapped
+  // and pre-faulted a slab at a time; ignored where the kernel lacks them. false = the fallback
   // below (one mapping per guarded stack, then canary-checked slabs).
   bool stack_guard_markers = true;
   // Without guard markers: how many stacks get their own guard page before stacks come from

@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <ucontext.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -285,10 +286,73 @@ void unlink_allgs_locked(Sched& s, G* g) noexcept {
   s.allgs.pop_back();
 }
 
+#if defined(GOPOOL_TSAN)
+// ThreadSanitizer counts every fiber as a thread and dies past 8128 of them (its kMaxTid less
+// its own reserve) with a message that names neither goroutines nor gopool. A dead G kept for
+// reuse keeps its fiber (creating one costs TSan a ~100 KiB thread state), but when the fibers
+// come near the limit, the dead Gs of the global cache give theirs back; only if that is not
+// enough is the limit reached, and the runtime says so. kTsanThreadMargin leaves room for the
+// Ms, the program's and the sanitizer's own threads, the destroyed fibers TSan keeps in
+// quarantine before it reuses their slots, and the dead Gs cached per P (64 each).
+constexpr int kTsanThreadLimit = 8128;
+constexpr int kTsanThreadMargin = 256;
+std::atomic<int> g_tsan_fibers{0};
+
+void detach_tsan_fiber(G* g) noexcept {
+  if (g->ctx.tsan_fiber == nullptr) return;
+  __tsan_destroy_fiber(g->ctx.tsan_fiber);
+  g->ctx.tsan_fiber = nullptr;
+  g_tsan_fibers.fetch_sub(1, std::memory_order_relaxed);
+}
+
+bool tsan_fibers_full(Sched& s) noexcept {
+  return g_tsan_fibers.load(std::memory_order_relaxed) + s.mcount.load(std::memory_order_relaxed) >=
+         kTsanThreadLimit - kTsanThreadMargin;
+}
+
+// Gives g (fresh, or dead and reused) a fiber if it has none.
+void attach_tsan_fiber(Sched& s, G* g) noexcept {
+  if (g->ctx.tsan_fiber != nullptr) return;
+  if (tsan_fibers_full(s)) {
+    // Strip the global cache outside its lock (destroying thousands of fibers takes a while),
+    // then put it back; free_count counts it all along.
+    G* list = nullptr;
+    {
+      std::lock_guard lock(s.free_mu);
+      list = s.free_head;
+      s.free_head = nullptr;
+    }
+    G* tail = nullptr;
+    for (G* dead = list; dead != nullptr; dead = dead->next) {
+      detach_tsan_fiber(dead);
+      tail = dead;
+    }
+    if (tail != nullptr) {
+      std::lock_guard lock(s.free_mu);
+      tail->next = s.free_head;
+      s.free_head = list;
+    }
+  }
+  if (tsan_fibers_full(s)) {
+    const std::source_location where = g->where.load(std::memory_order_relaxed);
+    char message[512];
+    std::snprintf(message, sizeof message,
+                  "the go() at %s:%u would make %lld goroutines alive at once: more than "
+                  "ThreadSanitizer allows (it counts each goroutine as a thread, and stops at %d "
+                  "threads)",
+                  where.file_name(), static_cast<unsigned>(where.line()),
+                  static_cast<long long>(live_goroutines() + 1), kTsanThreadLimit);
+    fatal(message);
+  }
+  g_tsan_fibers.fetch_add(1, std::memory_order_relaxed);
+  g->ctx.tsan_fiber = __tsan_create_fiber(0);
+}
+#endif
+
 // Ends a dead goroutine's G and returns its stack (on which the G itself lives).
 Stack retire_g(G* g) noexcept {
 #if defined(GOPOOL_TSAN)
-  __tsan_destroy_fiber(g->ctx.tsan_fiber);
+  detach_tsan_fiber(g);
 #endif
   const Stack stack = g->stack;
   g->~G();
@@ -330,9 +394,6 @@ void destroy_gs(G* list) noexcept {
 G* new_g(std::size_t stack_size) {
   Stack stack = stack_allocate(stack_size);
   G* g = ::new (static_cast<void*>(g_slot(stack))) G(stack);
-#if defined(GOPOOL_TSAN)
-  g->ctx.tsan_fiber = __tsan_create_fiber(0);
-#endif
   Sched& s = *g_sched.load(std::memory_order_relaxed);
   std::lock_guard lock(s.allgs_mu);
   g->allgs_index = s.allgs.size();
@@ -932,11 +993,23 @@ void m_main(M* m) {
   }
 }
 
+// The stack pointer of the code a signal interrupted.
+const void* interrupted_sp(const void* ucontext) noexcept {
+  const auto* uc = static_cast<const ucontext_t*>(ucontext);
+#if defined(__x86_64__)
+  return reinterpret_cast<const void*>(uc->uc_mcontext.gregs[REG_RSP]);
+#elif defined(__aarch64__)
+  return reinterpret_cast<const void*>(uc->uc_mcontext.sp);
+#else
+#error "gopool: no stack pointer in ucontext_t for this CPU"
+#endif
+}
+
 void segv_handler(int sig, siginfo_t* info, void* ucontext) {
   M* m = tl_m;
   G* g = m != nullptr ? m->curg.load(std::memory_order_relaxed) : nullptr;
-  if (g != nullptr && stack_guard_contains(g->stack, info->si_addr)) {
-    fatal("stack overflow (goroutine hit its stack's guard page)", g);
+  if (g != nullptr && stack_overflow_fault(g->stack, info->si_addr, interrupted_sp(ucontext))) {
+    fatal("stack overflow (goroutine ran past the bottom of its stack)", g);
   }
   // Not ours: restore the previous handler and let the fault happen again under it.
   if ((g_previous_segv.sa_flags & SA_SIGINFO) != 0 && g_previous_segv.sa_sigaction != nullptr) {
@@ -1124,6 +1197,9 @@ void spawn_goroutine(std::size_t stack_size, Task&& task, const std::source_loca
   }
   g->task = std::move(task);
   g->where.store(where, std::memory_order_relaxed);
+#if defined(GOPOOL_TSAN)
+  attach_tsan_fiber(s, g);
+#endif
   g->label.store(nullptr, std::memory_order_relaxed);
   g->id.store(new_goid(s, p), std::memory_order_relaxed);
   g->wait_reason.store(WaitReason::none, std::memory_order_relaxed);

@@ -273,6 +273,21 @@ Stack stack_allocate(std::size_t size) {
     s.guarded_alive.fetch_add(1, std::memory_order_relaxed);
     return stack;
   }
+  if (s.pidfd >= 0) {
+    // Other sizes get a guard marker of their own: it costs no map entry, so no budget limits
+    // it, and no stack of any size goes unguarded on a kernel that has markers.
+    char* region = map_region(size + page);
+    if (madvise(region, page, kMadvGuardInstall) != 0) {
+      const int err = errno;
+      munmap(region, size + page);
+      errno = err;
+      throw_map_error(size + page);
+    }
+    s.guarded_alive.fetch_add(1, std::memory_order_relaxed);
+    stack.base = region + page;
+    stack.kind = Stack::Kind::guarded;
+    return stack;
+  }
   if (s.guarded_alive.load(std::memory_order_relaxed) < s.guarded_budget) {
     char* region = map_region(size + page);
     if (mprotect(region, page, PROT_NONE) != 0) {
@@ -393,10 +408,18 @@ void stack_trim_all(const Stack* stacks, std::size_t n, std::size_t keep_bytes) 
   }
 }
 
-bool stack_guard_contains(const Stack& stack, const void* addr) noexcept {
-  if (stack.kind != Stack::Kind::guarded && stack.kind != Stack::Kind::batched) return false;
-  const char* a = static_cast<const char*>(addr);
-  return a >= stack.base - page_size() && a < stack.base;
+bool stack_overflow_fault(const Stack& stack, const void* addr, const void* sp) noexcept {
+  if (!stack) return false;
+  const auto base = reinterpret_cast<std::uintptr_t>(stack.base);
+  const auto a = reinterpret_cast<std::uintptr_t>(addr);
+  const auto p = reinterpret_cast<std::uintptr_t>(sp);
+  // The page below the stack is its guard (guarded, batched) or the first page an overflow of
+  // a slab or plain stack reaches; a push or call that faults there leaves sp at the base.
+  if (a < base && base - a <= page_size()) return true;
+  // A stack pointer below the base: the goroutine's frames ran past its stack, whatever faulted
+  // (a big frame's probe, the end of the memory below a slab stack, or a sanitizer's own
+  // bookkeeping of a recursion that deep).
+  return p < base && base - p <= kMaxStackSize;
 }
 
 std::size_t stacks_guarded_alive() noexcept {

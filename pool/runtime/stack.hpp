@@ -1,9 +1,12 @@
 // Goroutine stacks: mmap'ed and committed lazily by the kernel. Where the kernel has guard
-// markers (Linux 6.13+), default-size stacks come from slabs in which every stack has a guard
-// page and a pre-faulted top page, both set up for the whole slab in two syscalls. Elsewhere,
-// while the kernel's map-entry budget allows, each stack has a guard page below it; past that
-// budget, stacks are carved from slabs and overflow is caught by a canary word checked at every
-// switch-out.
+// markers (Linux 6.13+), every stack has a guard page below it, whatever its size and however
+// many there are: default-size stacks come from slabs in which every stack has a guard page and
+// a pre-faulted top page, both set up for the whole slab in two syscalls; other sizes get a
+// marker each. Elsewhere, while the kernel's map-entry budget allows, each stack has a guard
+// page below it; past that budget, stacks are carved from slabs (or, for other sizes, mapped
+// without a guard) and overflow is caught by a canary word checked at every switch-out, or by
+// the fault it takes once its stack pointer is below its stack; such an overflow may have
+// written into the stack below before it is caught.
 #pragma once
 
 #include <cstddef>
@@ -64,8 +67,10 @@ inline bool stack_canary_intact(const Stack& stack) noexcept {
   return stack.canary == nullptr || *stack.canary == kStackCanary;
 }
 
-// True when addr lies in the guard page of stack.
-bool stack_guard_contains(const Stack& stack, const void* addr) noexcept;
+// True when a fault at addr, taken with stack pointer sp by the goroutine running on stack, is
+// that goroutine overflowing its stack: addr lies in the page below the stack (its guard, or the
+// first page below a slab or plain stack), or sp is below the stack's base.
+bool stack_overflow_fault(const Stack& stack, const void* addr, const void* sp) noexcept;
 
 // Number of guarded and slab stacks alive (for statistics).
 std::size_t stacks_guarded_alive() noexcept;
