@@ -1,24 +1,122 @@
-# Installs the gopool build tree into a scratch prefix, then configures, builds and runs the
-# consumer project against it. Arguments: -DBUILD_DIR -DSOURCE_DIR -DWORK_DIR
+# Checks gopool as its users take it, each time building and running main.cpp:
+#  - the build tree's own package (static or shared, as built), installed to a scratch prefix,
+#    through find_package and through pkg-config;
+#  - with -DFULL=ON also the other kind (the library alone, built from GOPOOL_SOURCE), and
+#    gopool inside a parent project: add_subdirectory (static) and FetchContent (shared),
+#    whose cache must keep an empty CMAKE_BUILD_TYPE and whose install must hold no gopool.
+# Arguments: -DBUILD_DIR -DSOURCE_DIR (this folder) -DGOPOOL_SOURCE -DWORK_DIR -DSHARED -DFULL
+#            -DGENERATOR -DC_COMPILER -DCXX_COMPILER -DCXX_FLAGS -DLINK_FLAGS
 file(REMOVE_RECURSE ${WORK_DIR})
-execute_process(COMMAND ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${WORK_DIR}/prefix
-                RESULT_VARIABLE rc)
-if(rc)
-  message(FATAL_ERROR "install failed: ${rc}")
+set(tools -G ${GENERATOR} -DCMAKE_C_COMPILER=${C_COMPILER} -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
+          -DCMAKE_CXX_FLAGS=${CXX_FLAGS} -DCMAKE_EXE_LINKER_FLAGS=${LINK_FLAGS}
+          -DCMAKE_SHARED_LINKER_FLAGS=${LINK_FLAGS})
+
+# step(what COMMAND ...): runs the command; a failure ends the test with its output.
+function(step what)
+  execute_process(${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  if(rc)
+    message(FATAL_ERROR "${what} failed (${rc}):\n${out}")
+  endif()
+  set(step_output "${out}" PARENT_SCOPE)
+endfunction()
+
+# expect_sum(what program): the consumer ran and added 1..100 on goroutines.
+function(expect_sum what)
+  step("${what}: running the consumer" COMMAND ${ARGN})
+  if(NOT step_output MATCHES "sum=5050")
+    message(FATAL_ERROR "${what}: the consumer said '${step_output}'")
+  endif()
+  message(STATUS "${what}: ok")
+endfunction()
+
+# check_package(kind prefix): find_package and pkg-config consumers of an installed gopool.
+function(check_package kind prefix)
+  set(dir ${WORK_DIR}/${kind})
+  # The export set holds gopool::gopool and nothing else (no internal target, no build path).
+  file(GLOB_RECURSE targets ${prefix}/*/gopoolTargets.cmake)
+  file(READ "${targets}" text)
+  string(REGEX MATCHALL "add_library\\(([^ ]+)" added "${text}")
+  if(NOT added STREQUAL "add_library(gopool::gopool" OR text MATCHES "concurrentqueue|${GOPOOL_SOURCE}")
+    message(FATAL_ERROR "${kind}: the exported targets are not just gopool::gopool:\n${text}")
+  endif()
+  file(GLOB_RECURSE license ${prefix}/share/doc/gopool/LICENSE)
+  if(NOT license)
+    message(FATAL_ERROR "${kind}: the install holds no share/doc/gopool/LICENSE")
+  endif()
+
+  step("${kind}: configuring the find_package consumer"
+       COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${dir}/find_package ${tools}
+               -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Release)
+  step("${kind}: building the find_package consumer"
+       COMMAND ${CMAKE_COMMAND} --build ${dir}/find_package)
+  expect_sum("${kind} find_package" ${dir}/find_package/consumer)
+
+  # pkg-config: a static library needs --static for what it links privately (spdlog).
+  file(GLOB_RECURSE pc ${prefix}/*/gopool.pc)
+  get_filename_component(pc_dir "${pc}" DIRECTORY)
+  set(pc_flags --cflags --libs)
+  if(kind MATCHES "static")
+    list(APPEND pc_flags --static)
+  endif()
+  step("${kind}: pkg-config" COMMAND ${CMAKE_COMMAND} -E env PKG_CONFIG_PATH=${pc_dir}
+                                     pkg-config ${pc_flags} gopool)
+  separate_arguments(pc_args UNIX_COMMAND "${step_output}")
+  separate_arguments(cxx_flags UNIX_COMMAND "${CXX_FLAGS}")
+  separate_arguments(link_flags UNIX_COMMAND "${LINK_FLAGS}")
+  file(MAKE_DIRECTORY ${dir}/pkg-config)
+  step("${kind}: building the pkg-config consumer"
+       COMMAND ${CXX_COMPILER} -std=c++20 ${cxx_flags} ${SOURCE_DIR}/main.cpp ${pc_args}
+               ${link_flags} -o ${dir}/pkg-config/consumer)
+  expect_sum("${kind} pkg-config"
+             ${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${pc_dir}/.. ${dir}/pkg-config/consumer)
+endfunction()
+
+# check_parent(how shared): gopool built inside a parent project that sets no build type.
+function(check_parent how shared)
+  set(dir ${WORK_DIR}/${how})
+  step("${how}: configuring the parent"
+       COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR}/subproject -B ${dir}/build ${tools}
+               -DHOW=${how} -DGOPOOL_SOURCE=${GOPOOL_SOURCE} -DBUILD_SHARED_LIBS=${shared})
+  file(STRINGS ${dir}/build/CMakeCache.txt cached REGEX "^(CMAKE_BUILD_TYPE|GOPOOL_[A-Z_]+):")
+  foreach(entry IN ITEMS "CMAKE_BUILD_TYPE:STRING=" "GOPOOL_INSTALL:BOOL=OFF"
+                         "GOPOOL_BUILD_TESTS:BOOL=OFF" "GOPOOL_BUILD_BENCHMARKS:BOOL=OFF"
+                         "GOPOOL_BUILD_EXAMPLES:BOOL=OFF")
+    if(NOT entry IN_LIST cached)
+      message(FATAL_ERROR "${how}: the parent's cache lacks '${entry}':\n${cached}")
+    endif()
+  endforeach()
+  step("${how}: building the parent" COMMAND ${CMAKE_COMMAND} --build ${dir}/build)
+  expect_sum("${how} (BUILD_SHARED_LIBS=${shared})" ${dir}/build/consumer)
+  step("${how}: installing the parent"
+       COMMAND ${CMAKE_COMMAND} --install ${dir}/build --prefix ${dir}/prefix)
+  file(GLOB_RECURSE installed RELATIVE ${dir}/prefix ${dir}/prefix/*)
+  if(NOT installed STREQUAL "bin/consumer")
+    message(FATAL_ERROR "${how}: the parent's install holds more than its program: ${installed}")
+  endif()
+endfunction()
+
+if(SHARED)
+  set(own shared)
+  set(other static)
+  set(other_shared OFF)
+else()
+  set(own static)
+  set(other shared)
+  set(other_shared ON)
 endif()
-execute_process(COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK_DIR}/build
-                        -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix -DCMAKE_BUILD_TYPE=Release
-                        -DCMAKE_CXX_FLAGS=${CXX_FLAGS} -DCMAKE_EXE_LINKER_FLAGS=${LINK_FLAGS}
-                RESULT_VARIABLE rc)
-if(rc)
-  message(FATAL_ERROR "configuring the consumer failed: ${rc}")
-endif()
-execute_process(COMMAND ${CMAKE_COMMAND} --build ${WORK_DIR}/build RESULT_VARIABLE rc)
-if(rc)
-  message(FATAL_ERROR "building the consumer failed: ${rc}")
-endif()
-execute_process(COMMAND ${WORK_DIR}/build/consumer RESULT_VARIABLE rc OUTPUT_VARIABLE out)
-message(STATUS "consumer said: ${out}")
-if(rc)
-  message(FATAL_ERROR "the consumer failed: ${rc}")
+step("installing the build tree"
+     COMMAND ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${WORK_DIR}/${own}-prefix)
+check_package(${own} ${WORK_DIR}/${own}-prefix)
+
+if(FULL)
+  step("configuring the ${other} library"
+       COMMAND ${CMAKE_COMMAND} -S ${GOPOOL_SOURCE} -B ${WORK_DIR}/${other}-build ${tools}
+               -DCMAKE_BUILD_TYPE=Debug -DBUILD_SHARED_LIBS=${other_shared}
+               -DGOPOOL_BUILD_TESTS=OFF -DGOPOOL_BUILD_BENCHMARKS=OFF -DGOPOOL_BUILD_EXAMPLES=OFF)
+  step("building the ${other} library" COMMAND ${CMAKE_COMMAND} --build ${WORK_DIR}/${other}-build)
+  step("installing the ${other} library"
+       COMMAND ${CMAKE_COMMAND} --install ${WORK_DIR}/${other}-build --prefix ${WORK_DIR}/${other}-prefix)
+  check_package(${other} ${WORK_DIR}/${other}-prefix)
+  check_parent(add_subdirectory OFF)
+  check_parent(FetchContent ON)
 endif()

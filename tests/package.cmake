@@ -1,0 +1,37 @@
+# How users take gopool (tests/install_consumer/run.cmake): this build's installed package
+# through find_package and pkg-config; outside sanitizer builds also the other library kind
+# (static/shared) and gopool as an add_subdirectory and a FetchContent subproject, which
+# build the library three more times (label "package": ctest -LE package skips it).
+set(gopool_consumer_cxx_flags "")
+set(gopool_consumer_link_flags "")
+if(GOPOOL_SANITIZE STREQUAL "address")
+  set(gopool_consumer_cxx_flags "-fsanitize=address,undefined")
+  set(gopool_consumer_link_flags "-fsanitize=address,undefined")
+elseif(GOPOOL_SANITIZE STREQUAL "thread")
+  set(gopool_consumer_cxx_flags "-fsanitize=thread")
+  set(gopool_consumer_link_flags "-fsanitize=thread")
+endif()
+if(GOPOOL_SANITIZE STREQUAL "")
+  set(gopool_consumer_full ON)
+else()
+  set(gopool_consumer_full OFF)
+endif()
+get_target_property(gopool_consumer_type gopool TYPE)
+if(gopool_consumer_type STREQUAL "SHARED_LIBRARY")
+  set(gopool_consumer_shared ON)
+else()
+  set(gopool_consumer_shared OFF)
+endif()
+if(GOPOOL_INSTALL)
+  add_test(NAME install_consumer
+    COMMAND ${CMAKE_COMMAND} -DBUILD_DIR=${PROJECT_BINARY_DIR}
+            -DSOURCE_DIR=${CMAKE_CURRENT_SOURCE_DIR}/install_consumer
+            -DGOPOOL_SOURCE=${PROJECT_SOURCE_DIR}
+            -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/install_consumer
+            -DSHARED=${gopool_consumer_shared} -DFULL=${gopool_consumer_full}
+            -DGENERATOR=${CMAKE_GENERATOR}
+            -DC_COMPILER=${CMAKE_C_COMPILER} -DCXX_COMPILER=${CMAKE_CXX_COMPILER}
+            -DCXX_FLAGS=${gopool_consumer_cxx_flags} -DLINK_FLAGS=${gopool_consumer_link_flags}
+            -P ${CMAKE_CURRENT_SOURCE_DIR}/install_consumer/run.cmake)
+  set_tests_properties(install_consumer PROPERTIES TIMEOUT 1200 LABELS package)
+endif()
