@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cstdint>
 
+#include "gopool/export.hpp"
+
 namespace gopool::detail {
 
 // WaitReason: why a goroutine waits; shown by the goroutine dump.
@@ -26,7 +28,7 @@ enum class WaitReason : std::uint8_t {
 };
 
 // Name of a wait reason, for dumps and logs.
-const char* to_string(WaitReason reason) noexcept;
+GOPOOL_API const char* to_string(WaitReason reason) noexcept;
 
 // Parker: the parking state of one goroutine or one foreign OS thread. Protocol: a waiter
 // publishes its Parker (e.g. in a queue under a lock), releases the lock, then parks; a
@@ -38,21 +40,21 @@ class Parker;
 
 // The calling goroutine's Parker, or the calling thread's. Never null. Not inlined, because a
 // goroutine may resume on another thread.
-Parker* current_parker() noexcept;
+GOPOOL_API Parker* current_parker() noexcept;
 
 // Blocks the caller until unpark(p): a goroutine parks (its thread runs others), a thread waits
 // on a futex. p must be current_parker().
-void park(Parker* p, WaitReason reason) noexcept;
+GOPOOL_API void park(Parker* p, WaitReason reason) noexcept;
 
 // As park(), but gives up at deadline: returns true if notified, false on timeout.
-bool park_until(Parker* p, std::chrono::steady_clock::time_point deadline,
-                WaitReason reason) noexcept;
+GOPOOL_API bool park_until(Parker* p, std::chrono::steady_clock::time_point deadline,
+                           WaitReason reason) noexcept;
 // As park_until(), for a caller that has just read the clock: `now` saves reading it again
 // (a clock read is a good share of a short sleep). A timeout (false) means deadline passed.
-bool park_until(Parker* p, std::chrono::steady_clock::time_point deadline, WaitReason reason,
-                std::chrono::steady_clock::time_point now) noexcept;
+GOPOOL_API bool park_until(Parker* p, std::chrono::steady_clock::time_point deadline,
+                           WaitReason reason, std::chrono::steady_clock::time_point now) noexcept;
 
 // Wakes the owner of p. Callable from any goroutine, thread or timer callback; never blocks.
-void unpark(Parker* p) noexcept;
+GOPOOL_API void unpark(Parker* p) noexcept;
 
 }  // namespace gopool::detail

@@ -16,6 +16,7 @@
 #include "gopool/detail/timer.hpp"
 #include "gopool/detail/wait_queue.hpp"
 #include "gopool/errors.hpp"
+#include "gopool/export.hpp"
 #include "gopool/pool_options.hpp"
 #include "gopool/runtime.hpp"
 
@@ -42,7 +43,7 @@ class WorkerQueue;
 // then gives the OS thread away (sched_yield), so that a holder preempted by the OS (more
 // runnable threads than cores) does not make every other thread burn its time slice. Never
 // parks a goroutine; Lockable.
-class PoolLock {
+class GOPOOL_API PoolLock {
  public:
   void lock() noexcept {
     if (!locked_.exchange(true, std::memory_order_acquire)) {
@@ -58,7 +59,7 @@ class PoolLock {
 };
 
 // deadline_after: now + timeout, saturating; a timeout <= 0 gives now.
-Clock::time_point deadline_after(Clock::duration timeout) noexcept;
+GOPOOL_API Clock::time_point deadline_after(Clock::duration timeout) noexcept;
 
 // PoolWait: how long PoolCore::acquire() may block a caller when the pool is full.
 struct PoolWait {
@@ -79,7 +80,7 @@ struct PoolGrant {
 
 // PoolCore: see the file comment. Thread-safe; every member may be called from goroutines and
 // foreign threads.
-class PoolCore {
+class GOPOOL_API PoolCore {
  public:
   // PoolCore: capacity <= 0 means unbounded. Throws std::system_error with errc::invalid_expiry,
   // invalid_pre_alloc_size, invalid_max_blocking_tasks or invalid_stack_size for bad options;
@@ -228,7 +229,7 @@ class PoolCore {
 
 // PoolBase: what every pool kind shares: the core and the counters and lifecycle calls that
 // simply forward to it.
-class PoolBase {
+class GOPOOL_API PoolBase {
  public:
   PoolBase(const PoolBase&) = delete;
   PoolBase& operator=(const PoolBase&) = delete;
