@@ -6,6 +6,7 @@
 #    whose cache must keep an empty CMAKE_BUILD_TYPE and whose install must hold no gopool.
 # Arguments: -DBUILD_DIR -DSOURCE_DIR (this folder) -DGOPOOL_SOURCE -DWORK_DIR -DSHARED -DFULL
 #            -DGENERATOR -DC_COMPILER -DCXX_COMPILER -DCXX_FLAGS -DLINK_FLAGS
+cmake_minimum_required(VERSION 3.25)
 file(REMOVE_RECURSE ${WORK_DIR})
 set(tools -G ${GENERATOR} -DCMAKE_C_COMPILER=${C_COMPILER} -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
           -DCMAKE_CXX_FLAGS=${CXX_FLAGS} -DCMAKE_EXE_LINKER_FLAGS=${LINK_FLAGS}
