@@ -1,7 +1,9 @@
 # How users take gopool (tests/install_consumer/run.cmake): this build's installed package
 # through find_package and pkg-config; outside sanitizer builds also the other library kind
-# (static/shared) and gopool as an add_subdirectory and a FetchContent subproject, which
-# build the library three more times (label "package": ctest -LE package skips it).
+# (static/shared) built as a subproject (add_subdirectory or FetchContent) and installed from
+# there: one more build of the library. GOPOOL_PACKAGE_TEST_ALL adds the three other
+# subproject combinations (three more builds). Label "package": ctest -LE package skips it.
+option(GOPOOL_PACKAGE_TEST_ALL "install_consumer: every add_subdirectory/FetchContent x static/shared parent" OFF)
 set(gopool_consumer_cxx_flags "")
 set(gopool_consumer_link_flags "")
 if(GOPOOL_SANITIZE STREQUAL "address")
@@ -29,9 +31,10 @@ if(GOPOOL_INSTALL)
             -DGOPOOL_SOURCE=${PROJECT_SOURCE_DIR}
             -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/install_consumer
             -DSHARED=${gopool_consumer_shared} -DFULL=${gopool_consumer_full}
+            -DALL_PARENTS=${GOPOOL_PACKAGE_TEST_ALL}
             -DGENERATOR=${CMAKE_GENERATOR}
             -DC_COMPILER=${CMAKE_C_COMPILER} -DCXX_COMPILER=${CMAKE_CXX_COMPILER}
             -DCXX_FLAGS=${gopool_consumer_cxx_flags} -DLINK_FLAGS=${gopool_consumer_link_flags}
             -P ${CMAKE_CURRENT_SOURCE_DIR}/install_consumer/run.cmake)
-  set_tests_properties(install_consumer PROPERTIES TIMEOUT 1200 LABELS package)
+  set_tests_properties(install_consumer PROPERTIES TIMEOUT 1800 LABELS package)
 endif()

@@ -1,11 +1,14 @@
 # Checks gopool as its users take it, each time building and running main.cpp:
 #  - the build tree's own package (static or shared, as built), installed to a scratch prefix,
 #    through find_package and through pkg-config;
-#  - with -DFULL=ON also the other kind (the library alone, built from GOPOOL_SOURCE), and
-#    gopool inside a parent project: add_subdirectory (static) and FetchContent (shared),
-#    whose cache must keep an empty CMAKE_BUILD_TYPE and whose install must hold no gopool.
+#  - with -DFULL=ON also gopool of the other kind inside a parent project that sets no build
+#    type (add_subdirectory when this build is static, FetchContent when it is shared): the
+#    parent's cache keeps an empty CMAKE_BUILD_TYPE and the GOPOOL_* defaults of a subproject,
+#    its install holds no gopool file; then, with GOPOOL_INSTALL=ON, its install is a package
+#    of the other kind, checked as above. One more build of the library in all.
+#  - with -DALL_PARENTS=ON the three other parent combinations as well (three more builds).
 # Arguments: -DBUILD_DIR -DSOURCE_DIR (this folder) -DGOPOOL_SOURCE -DWORK_DIR -DSHARED -DFULL
-#            -DGENERATOR -DC_COMPILER -DCXX_COMPILER -DCXX_FLAGS -DLINK_FLAGS
+#            -DALL_PARENTS -DGENERATOR -DC_COMPILER -DCXX_COMPILER -DCXX_FLAGS -DLINK_FLAGS
 cmake_minimum_required(VERSION 3.25)
 file(REMOVE_RECURSE ${WORK_DIR})
 set(tools -G ${GENERATOR} -DCMAKE_C_COMPILER=${C_COMPILER} -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
@@ -30,52 +33,59 @@ function(expect_sum what)
   message(STATUS "${what}: ok")
 endfunction()
 
-# check_package(kind prefix): find_package and pkg-config consumers of an installed gopool.
-function(check_package kind prefix)
-  set(dir ${WORK_DIR}/${kind})
+# check_package(name kind prefix): find_package and pkg-config consumers of an installed gopool
+# of kind static or shared; name labels the messages and the work folder.
+function(check_package name kind prefix)
+  set(dir ${WORK_DIR}/${name})
   # The export set holds gopool::gopool and nothing else (no internal target, no build path).
   file(GLOB_RECURSE targets ${prefix}/*/gopoolTargets.cmake)
   file(READ "${targets}" text)
   string(REGEX MATCHALL "add_library\\(([^ ]+)" added "${text}")
   if(NOT added STREQUAL "add_library(gopool::gopool" OR text MATCHES "concurrentqueue|${GOPOOL_SOURCE}")
-    message(FATAL_ERROR "${kind}: the exported targets are not just gopool::gopool:\n${text}")
+    message(FATAL_ERROR "${name}: the exported targets are not just gopool::gopool:\n${text}")
   endif()
   file(GLOB_RECURSE license ${prefix}/share/doc/gopool/LICENSE)
   if(NOT license)
-    message(FATAL_ERROR "${kind}: the install holds no share/doc/gopool/LICENSE")
+    message(FATAL_ERROR "${name}: the install holds no share/doc/gopool/LICENSE")
   endif()
 
-  step("${kind}: configuring the find_package consumer"
+  step("${name}: configuring the find_package consumer"
        COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${dir}/find_package ${tools}
                -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Release)
-  step("${kind}: building the find_package consumer"
+  step("${name}: building the find_package consumer"
        COMMAND ${CMAKE_COMMAND} --build ${dir}/find_package)
-  expect_sum("${kind} find_package" ${dir}/find_package/consumer)
+  expect_sum("${name} find_package" ${dir}/find_package/consumer)
 
   # pkg-config: a static library needs --static for what it links privately (spdlog).
   file(GLOB_RECURSE pc ${prefix}/*/gopool.pc)
   get_filename_component(pc_dir "${pc}" DIRECTORY)
   set(pc_flags --cflags --libs)
-  if(kind MATCHES "static")
+  if(kind STREQUAL "static")
     list(APPEND pc_flags --static)
   endif()
-  step("${kind}: pkg-config" COMMAND ${CMAKE_COMMAND} -E env PKG_CONFIG_PATH=${pc_dir}
+  step("${name}: pkg-config" COMMAND ${CMAKE_COMMAND} -E env PKG_CONFIG_PATH=${pc_dir}
                                      pkg-config ${pc_flags} gopool)
   separate_arguments(pc_args UNIX_COMMAND "${step_output}")
   separate_arguments(cxx_flags UNIX_COMMAND "${CXX_FLAGS}")
   separate_arguments(link_flags UNIX_COMMAND "${LINK_FLAGS}")
   file(MAKE_DIRECTORY ${dir}/pkg-config)
-  step("${kind}: building the pkg-config consumer"
+  step("${name}: building the pkg-config consumer"
        COMMAND ${CXX_COMPILER} -std=c++20 ${cxx_flags} ${SOURCE_DIR}/main.cpp ${pc_args}
                ${link_flags} -o ${dir}/pkg-config/consumer)
-  expect_sum("${kind} pkg-config"
+  expect_sum("${name} pkg-config"
              ${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${pc_dir}/.. ${dir}/pkg-config/consumer)
 endfunction()
 
-# check_parent(how shared): gopool built inside a parent project that sets no build type.
+# check_parent(how shared [package]): gopool built inside a parent project that sets no build
+# type; "package" then also installs it from there and checks that package.
 function(check_parent how shared)
-  set(dir ${WORK_DIR}/${how})
-  step("${how}: configuring the parent"
+  if(shared)
+    set(kind shared)
+  else()
+    set(kind static)
+  endif()
+  set(dir ${WORK_DIR}/${how}-${kind})
+  step("${how} ${kind}: configuring the parent"
        COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR}/subproject -B ${dir}/build ${tools}
                -DHOW=${how} -DGOPOOL_SOURCE=${GOPOOL_SOURCE} -DBUILD_SHARED_LIBS=${shared})
   file(STRINGS ${dir}/build/CMakeCache.txt cached REGEX "^(CMAKE_BUILD_TYPE|GOPOOL_[A-Z_]+):")
@@ -83,41 +93,49 @@ function(check_parent how shared)
                          "GOPOOL_BUILD_TESTS:BOOL=OFF" "GOPOOL_BUILD_BENCHMARKS:BOOL=OFF"
                          "GOPOOL_BUILD_EXAMPLES:BOOL=OFF")
     if(NOT entry IN_LIST cached)
-      message(FATAL_ERROR "${how}: the parent's cache lacks '${entry}':\n${cached}")
+      message(FATAL_ERROR "${how} ${kind}: the parent's cache lacks '${entry}':\n${cached}")
     endif()
   endforeach()
-  step("${how}: building the parent" COMMAND ${CMAKE_COMMAND} --build ${dir}/build)
-  expect_sum("${how} (BUILD_SHARED_LIBS=${shared})" ${dir}/build/consumer)
-  step("${how}: installing the parent"
+  step("${how} ${kind}: building the parent" COMMAND ${CMAKE_COMMAND} --build ${dir}/build)
+  expect_sum("${how} ${kind}" ${dir}/build/consumer)
+  step("${how} ${kind}: installing the parent"
        COMMAND ${CMAKE_COMMAND} --install ${dir}/build --prefix ${dir}/prefix)
   file(GLOB_RECURSE installed RELATIVE ${dir}/prefix ${dir}/prefix/*)
   if(NOT installed STREQUAL "bin/consumer")
-    message(FATAL_ERROR "${how}: the parent's install holds more than its program: ${installed}")
+    message(FATAL_ERROR "${how} ${kind}: the parent's install holds more than its program: ${installed}")
+  endif()
+  if(ARGN STREQUAL "package")
+    # Asked for, a subproject installs itself too: the package of this kind, at no new build.
+    step("${how} ${kind}: configuring the parent with GOPOOL_INSTALL=ON"
+         COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR}/subproject -B ${dir}/build -DGOPOOL_INSTALL=ON)
+    step("${how} ${kind}: installing gopool from the parent"
+         COMMAND ${CMAKE_COMMAND} --install ${dir}/build --prefix ${dir}/package)
+    check_package(${kind}-from-${how} ${kind} ${dir}/package)
   endif()
 endfunction()
 
 if(SHARED)
   set(own shared)
-  set(other static)
   set(other_shared OFF)
+  set(how FetchContent)
 else()
   set(own static)
-  set(other shared)
   set(other_shared ON)
+  set(how add_subdirectory)
 endif()
 step("installing the build tree"
      COMMAND ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${WORK_DIR}/${own}-prefix)
-check_package(${own} ${WORK_DIR}/${own}-prefix)
+check_package(${own} ${own} ${WORK_DIR}/${own}-prefix)
 
 if(FULL)
-  step("configuring the ${other} library"
-       COMMAND ${CMAKE_COMMAND} -S ${GOPOOL_SOURCE} -B ${WORK_DIR}/${other}-build ${tools}
-               -DCMAKE_BUILD_TYPE=Debug -DBUILD_SHARED_LIBS=${other_shared}
-               -DGOPOOL_BUILD_TESTS=OFF -DGOPOOL_BUILD_BENCHMARKS=OFF -DGOPOOL_BUILD_EXAMPLES=OFF)
-  step("building the ${other} library" COMMAND ${CMAKE_COMMAND} --build ${WORK_DIR}/${other}-build)
-  step("installing the ${other} library"
-       COMMAND ${CMAKE_COMMAND} --install ${WORK_DIR}/${other}-build --prefix ${WORK_DIR}/${other}-prefix)
-  check_package(${other} ${WORK_DIR}/${other}-prefix)
-  check_parent(add_subdirectory OFF)
-  check_parent(FetchContent ON)
+  check_parent(${how} ${other_shared} package)
+endif()
+if(ALL_PARENTS)
+  foreach(parent IN ITEMS add_subdirectory FetchContent)
+    foreach(shared IN ITEMS OFF ON)
+      if(NOT (parent STREQUAL how AND shared STREQUAL other_shared))
+        check_parent(${parent} ${shared})
+      endif()
+    endforeach()
+  endforeach()
 endif()
