@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages gopool builds and tests with, when any is missing.
 set -euo pipefail
-pkgs=(build-essential cmake libconcurrentqueue-dev libspdlog-dev doctest-dev libbenchmark-dev curl wrk golang-go)
+# clang-16: the clang build of scripts/test.sh; pkg-config: the install_consumer test.
+pkgs=(build-essential cmake libconcurrentqueue-dev libspdlog-dev doctest-dev libbenchmark-dev curl wrk golang-go
+      clang-16 pkg-config)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Installs what is missing, then builds and runs the whole suite three times: a normal build
-# (with -Werror, benchmarks and examples compiled), ASan+UBSan in chaos mode (spurious and stale
-# wake-ups, odd scheduling; the seed is printed by each test and replayed with
-# GOPOOL_CHAOS_SEED=N), and TSan.
+# Installs what is missing, then builds and runs the whole suite in each build kind: a normal
+# build (with -Werror, benchmarks and examples compiled), ASan+UBSan in chaos mode (spurious and
+# stale wake-ups, odd scheduling; each test process prints its seed, replayed with
+# GOPOOL_CHAOS_SEED=N), TSan, and clang-16 with a shared libgopool.so.
 # GOPOOL_TEST_BUILDS="normal address" limits the builds ("address" is ASan+UBSan without chaos).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 jobs=$(nproc)
-builds=${GOPOOL_TEST_BUILDS:-"normal chaos thread"}
+builds=${GOPOOL_TEST_BUILDS:-"normal chaos thread clang"}
 status=0
 for kind in $builds; do
   case "$kind" in
@@ -16,6 +16,7 @@ for kind in $builds; do
     address) dir=build/test-address; flags=(-DCMAKE_BUILD_TYPE=Debug -DGOPOOL_SANITIZE=address -DGOPOOL_BUILD_BENCHMARKS=OFF) ;;
     chaos)   dir=build/test-chaos;   flags=(-DCMAKE_BUILD_TYPE=Debug -DGOPOOL_SANITIZE=address -DGOPOOL_CHAOS=ON -DGOPOOL_BUILD_BENCHMARKS=OFF) ;;
     thread)  dir=build/test-thread;  flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DGOPOOL_SANITIZE=thread -DGOPOOL_BUILD_BENCHMARKS=OFF) ;;
+    clang)   dir=build/test-clang;   flags=(-DCMAKE_C_COMPILER=clang-16 -DCMAKE_CXX_COMPILER=clang++-16 -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_SHARED_LIBS=ON -DGOPOOL_BUILD_BENCHMARKS=OFF) ;;
     *) echo "unknown build kind: $kind" >&2; exit 2 ;;
   esac
   echo "=== $kind build ($dir) ==="

@@ -59,8 +59,6 @@ PoolOptions with_pre_alloc(bool on = true) {
   return o;
 }
 
-std::atomic<bool> stop_long_running{false};
-
 }  // namespace
 
 #define ARG_TYPES int, std::any

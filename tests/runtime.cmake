@@ -3,41 +3,13 @@ gopool_add_test(runtime_test)
 gopool_add_test(context_switch_test)
 gopool_add_test(scheduler_test)
 gopool_add_test(timer_test)
-gopool_add_test(timer_heap_test)
-target_include_directories(timer_heap_test PRIVATE ${PROJECT_SOURCE_DIR}/pool)
+gopool_add_test(timer_heap_test WHITEBOX)
 gopool_add_test(stack_test)
-gopool_add_test(tsan_limit_test TIMEOUT 900)  # under TSan: ~16 000 TSan threads set up
 gopool_add_test(exit_test)
 gopool_add_test(deadlock_test)
 gopool_add_test(sysmon_test)
 gopool_add_test(netpoll_test)
 gopool_add_test(wait_group_test)
-gopool_add_test(wait_state_test)
-target_include_directories(wait_state_test PRIVATE ${PROJECT_SOURCE_DIR}/pool)
-
-# find_package(gopool) from an installed tree works for a consumer project.
-set(gopool_consumer_cxx_flags "")
-set(gopool_consumer_link_flags "")
-if(GOPOOL_SANITIZE STREQUAL "address")
-  set(gopool_consumer_cxx_flags "-fsanitize=address,undefined")
-  set(gopool_consumer_link_flags "-fsanitize=address,undefined")
-elseif(GOPOOL_SANITIZE STREQUAL "thread")
-  set(gopool_consumer_cxx_flags "-fsanitize=thread")
-  set(gopool_consumer_link_flags "-fsanitize=thread")
-endif()
-if(GOPOOL_STACK_CLASH_PROTECTION AND GOPOOL_HAVE_STACK_CLASH_PROTECTION)
-  set(gopool_consumer_stack_clash ON)
-else()
-  set(gopool_consumer_stack_clash OFF)
-endif()
-add_test(NAME install_consumer
-  COMMAND ${CMAKE_COMMAND} -DBUILD_DIR=${PROJECT_BINARY_DIR}
-          -DSOURCE_DIR=${CMAKE_CURRENT_SOURCE_DIR}/install_consumer
-          -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/install_consumer
-          -DCXX_FLAGS=${gopool_consumer_cxx_flags} -DLINK_FLAGS=${gopool_consumer_link_flags}
-          -DSTACK_CLASH=${gopool_consumer_stack_clash}
-          -P ${CMAKE_CURRENT_SOURCE_DIR}/install_consumer/run.cmake)
-set_tests_properties(install_consumer PROPERTIES TIMEOUT 600)
 
 # The README's example runs and answers 42.
 if(GOPOOL_BUILD_EXAMPLES)

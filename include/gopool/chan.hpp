@@ -20,6 +20,7 @@
 #include "gopool/detail/spin_lock.hpp"
 #include "gopool/detail/wait_queue.hpp"
 #include "gopool/detail/wait_state.hpp"
+#include "gopool/export.hpp"
 #include "gopool/runtime.hpp"
 
 namespace gopool {
@@ -27,7 +28,7 @@ namespace gopool {
 // ChanClosed: thrown by a send on a closed channel (including a sender blocked when the channel
 // gets closed, and a send case of select) and by closing a channel twice — the cases where Go
 // panics.
-class ChanClosed : public std::logic_error {
+class GOPOOL_API ChanClosed : public std::logic_error {
  public:
   using std::logic_error::logic_error;
 };

@@ -10,6 +10,7 @@
 
 #include "gopool/chan.hpp"
 #include "gopool/detail/deadline.hpp"
+#include "gopool/export.hpp"
 #include "gopool/runtime.hpp"
 
 namespace gopool {
@@ -23,7 +24,7 @@ enum class context_errc {
 };
 
 // context_category: the std::error_category of context_errc; name() is "gopool.context".
-const std::error_category& context_category() noexcept;
+GOPOOL_API const std::error_category& context_category() noexcept;
 
 // make_error_code: wraps a context_errc (found by ADL).
 inline std::error_code make_error_code(context_errc e) noexcept {
@@ -38,7 +39,7 @@ struct ContextState;
 // Context is done once it is cancelled, its deadline passes, or its parent is done; then its
 // done() channel is closed and err() says why. Usable from goroutines, threads and select.
 // A default-constructed Context is background(): never done, no deadline.
-class Context {
+class GOPOOL_API Context {
  public:
   // Context: the background context (as background()).
   Context() noexcept = default;
@@ -81,12 +82,12 @@ inline Context background() noexcept {
 // with_cancel: a child of parent that is done when cancel() is called on it or when parent is
 // done (at once if parent already is). Dropping every handle to the child detaches it from
 // the parent; nothing leaks if cancel() is never called. Throws std::bad_alloc.
-Context with_cancel(const Context& parent);
+GOPOOL_API Context with_cancel(const Context& parent);
 
 // with_deadline: as with_cancel, and also done (deadline_exceeded) at t. If parent's deadline
 // is earlier it is kept (t is ignored, as in Go); a t already past makes it done at once.
 // Uses a runtime timer, no goroutine. Throws std::bad_alloc.
-Context with_deadline(const Context& parent, Clock::time_point t);
+GOPOOL_API Context with_deadline(const Context& parent, Clock::time_point t);
 
 // with_timeout: with_deadline(parent, now + d); d <= 0 gives a context that is already done.
 template <class Rep, class Period>

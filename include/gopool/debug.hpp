@@ -18,6 +18,7 @@
 
 #include "gopool/detail/goroutine_info.hpp"
 #include "gopool/detail/wait_state.hpp"
+#include "gopool/export.hpp"
 #include "gopool/runtime_stats.hpp"
 
 namespace gopool {
@@ -40,7 +41,7 @@ using ::gopool::detail::to_string;
 
 // to_string: "runnable", "running" or "waiting"; "unknown" for a value outside the enum. Call
 // it qualified (gopool::debug::to_string): the enum lives in gopool::detail.
-const char* to_string(GoroutineState state) noexcept;
+GOPOOL_API const char* to_string(GoroutineState state) noexcept;
 
 // GoroutineRecord: one goroutine as a dump shows it. A copy: it stays valid after the goroutine
 // has finished.
@@ -57,7 +58,7 @@ struct GoroutineRecord {
 // goroutines: every live goroutine now, ordered by id. Takes the runtime's registry lock
 // briefly (goroutine creation and exit take it too; switches do not); never parks. Empty
 // before the runtime has started. Throws std::bad_alloc.
-std::vector<GoroutineRecord> goroutines();
+GOPOOL_API std::vector<GoroutineRecord> goroutines();
 
 // dump: writes every live goroutine to out, as Go's traceback does: one entry per goroutine
 // with its id, state, wait reason and time waiting, label (pool) and creation site; the calling
@@ -65,14 +66,14 @@ std::vector<GoroutineRecord> goroutines();
 // the backtrace need the executable's symbols exported (-rdynamic, CMake ENABLE_EXPORTS);
 // otherwise frames show module and offset. Never parks; throws what the stream throws and
 // std::bad_alloc.
-void dump(std::ostream& out);
+GOPOOL_API void dump(std::ostream& out);
 
 // dump: writes the given goroutines in dump()'s format, without a backtrace (e.g. the survivors
 // a leak check found). Throws what the stream throws and std::bad_alloc.
-void dump(std::ostream& out, const std::vector<GoroutineRecord>& goroutines);
+GOPOOL_API void dump(std::ostream& out, const std::vector<GoroutineRecord>& goroutines);
 
 // dump_string: dump() into a string.
-std::string dump_string();
+GOPOOL_API std::string dump_string();
 
 // dump_json: writes the dump as one JSON object, grouped by container as the JDK's
 // `jcmd Thread.dump_to_file -format=json` groups virtual threads by executor: goroutines that
@@ -88,7 +89,7 @@ std::string dump_string();
 //                    {"container": "http", "kind": "pool", ...}]}}
 // "kind" is "pool" when the label names a live pool, else "label". Strings are escaped; the
 // output is valid JSON (RFC 8259). Never parks; throws what the stream throws, std::bad_alloc.
-void dump_json(std::ostream& out);
+GOPOOL_API void dump_json(std::ostream& out);
 
 // install_signal_dump: from now on SIGQUIT (kill -QUIT, Ctrl-\) writes the dump and the
 // statistics to stderr and the process carries on (Go would exit). The handler only writes a
@@ -96,11 +97,11 @@ void dump_json(std::ostream& out);
 // is stuck) takes the snapshot and writes it. Replaces any SIGQUIT handler set before. Calling
 // it again does nothing. Thread-safe. Throws std::system_error if the pipe, the thread or the
 // handler cannot be set up (nothing is installed then).
-void install_signal_dump();
+GOPOOL_API void install_signal_dump();
 
 // signal_dumps_written: how many dumps the signal handler's thread has finished writing since
 // install_signal_dump() (for tests and tools that want to know a SIGQUIT has been served).
-std::uint64_t signal_dumps_written() noexcept;
+GOPOOL_API std::uint64_t signal_dumps_written() noexcept;
 
 // OsStats: what the kernel counts for the whole process (getrusage(RUSAGE_SELF)).
 struct OsStats {
@@ -126,7 +127,8 @@ struct PoolCounters {
 
 // pool_counters: reads one pool's counters now (Pool or PoolWithFunc). Never blocks; never
 // throws but std::bad_alloc (for the name).
-PoolCounters pool_counters(const ::gopool::detail::PoolBase& pool, std::string name = {});
+GOPOOL_API PoolCounters pool_counters(const ::gopool::detail::PoolBase& pool,
+                                      std::string name = {});
 
 // Stats: everything stats() gathers.
 struct Stats {
@@ -139,11 +141,11 @@ struct Stats {
 // next to os.*_context_switches is seed 003's comparison of green and OS switches. Values are
 // read without stopping anything, so they are approximate while goroutines run. Does not start
 // the runtime. Never parks; throws std::bad_alloc.
-Stats stats();
+GOPOOL_API Stats stats();
 
 // write_stats: writes s as readable lines ("goroutines: 12 alive, ...") to out. Throws what the
 // stream throws.
-void write_stats(std::ostream& out, const Stats& s);
+GOPOOL_API void write_stats(std::ostream& out, const Stats& s);
 
 }  // namespace debug
 
@@ -151,7 +153,7 @@ namespace detail {
 // install_signal_dump_from_env: debug::install_signal_dump() if GOPOOL_TRACEBACK is set to a
 // value other than "" or "0". Returns whether the dump is installed. Never throws: a failure is
 // reported on stderr.
-bool install_signal_dump_from_env() noexcept;
+GOPOOL_API bool install_signal_dump_from_env() noexcept;
 
 // Runs the environment check once in every program that includes this header, at static
 // initialization (the runtime may also call it when it starts; the second call does nothing).

@@ -5,6 +5,8 @@
 #include <system_error>
 #include <type_traits>
 
+#include "gopool/export.hpp"
+
 namespace gopool {
 
 // errc: every recoverable pool error, one named value each (ants' Err* values plus a few more).
@@ -42,7 +44,7 @@ enum class errc {
 };
 
 // pool_category: the std::error_category of gopool::errc; name() is "gopool".
-const std::error_category& pool_category() noexcept;
+GOPOOL_API const std::error_category& pool_category() noexcept;
 
 // make_error_code: wraps an errc in a std::error_code (found by ADL, so `ec == errc::timeout`
 // and `std::error_code ec = errc::timeout;` work).

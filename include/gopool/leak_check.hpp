@@ -16,11 +16,12 @@
 #include <vector>
 
 #include "gopool/debug.hpp"
+#include "gopool/export.hpp"
 
 namespace gopool::testing {
 
 // LeakCheckOptions: what LeakCheck waits for and what it does not count as a leak.
-struct LeakCheckOptions {
+struct GOPOOL_API LeakCheckOptions {
   // How long the check waits for goroutines created in the scope to finish before it calls
   // them leaked (they may just be on their way out). Negative: the constructor throws
   // std::invalid_argument.
@@ -42,7 +43,7 @@ struct LeakCheckOptions {
 // LeakError: thrown by LeakCheck when goroutines created in its scope outlived it. what() is a
 // message followed by the dump of every leaked goroutine (id, state, wait reason, time waiting,
 // label and creation site).
-class LeakError : public std::runtime_error {
+class GOPOOL_API LeakError : public std::runtime_error {
  public:
   // LeakError: the message for `leaked`. Throws std::bad_alloc.
   explicit LeakError(std::vector<debug::GoroutineRecord> leaked);
@@ -59,7 +60,7 @@ class LeakError : public std::runtime_error {
 // goroutine - those created in the scope - to finish, ignoring those the options exclude, and
 // throws LeakError naming the ones that remain. Usable from goroutines and foreign threads.
 // Neither copyable nor movable.
-class LeakCheck {
+class GOPOOL_API LeakCheck {
  public:
   // LeakCheck: snapshots the live goroutines. Never blocks. Throws std::invalid_argument for a
   // negative grace, std::bad_alloc.

@@ -16,6 +16,7 @@
 #include "gopool/context.hpp"
 #include "gopool/detail/pool_submit.hpp"
 #include "gopool/errors.hpp"
+#include "gopool/export.hpp"
 #include "gopool/future.hpp"
 #include "gopool/pool.hpp"
 #include "gopool/pool_options.hpp"
@@ -40,7 +41,7 @@ struct IndexedCount {
 // MultiPool: `size` pools of `size_per_pool` workers each. Every member may be called from
 // goroutines and foreign threads. Neither copyable nor movable; the destructor releases every
 // pool and waits for their tasks (a goroutine parks, a thread waits).
-class MultiPool {
+class GOPOOL_API MultiPool {
  public:
   // MultiPool: throws std::system_error with errc::invalid_multi_pool_size (size <= 0),
   // errc::invalid_load_balancing_strategy (not one of LoadBalancing's values), or the errors

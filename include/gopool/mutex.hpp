@@ -11,6 +11,7 @@
 #include "gopool/detail/spin_lock.hpp"
 #include "gopool/detail/wait_queue.hpp"
 #include "gopool/detail/wait_state.hpp"
+#include "gopool/export.hpp"
 #include "gopool/runtime.hpp"
 
 namespace gopool {
@@ -21,7 +22,7 @@ namespace gopool {
 // passes directly from unlock() to the longest waiter, so nobody starves. Unlike Go's, a
 // locked Mutex is not meant to be unlocked by another goroutine than the owner (it works, but
 // is discouraged). Destroying a Mutex that is locked or has waiters is undefined behaviour.
-class Mutex {
+class GOPOOL_API Mutex {
  public:
   Mutex() noexcept = default;
   Mutex(const Mutex&) = delete;

@@ -15,6 +15,7 @@
 #include "gopool/detail/pool_core.hpp"
 #include "gopool/detail/pool_submit.hpp"
 #include "gopool/errors.hpp"
+#include "gopool/export.hpp"
 #include "gopool/future.hpp"
 #include "gopool/pool_options.hpp"
 #include "gopool/runtime.hpp"
@@ -137,7 +138,7 @@ inline constexpr int kDefaultPoolCapacity = std::numeric_limits<std::int32_t>::m
 // pool): capacity kDefaultPoolCapacity, default options. Created on first use; never
 // destroyed (tasks still running at exit are abandoned, like goroutines). It can be released,
 // rebooted and tuned like any pool.
-Pool& default_pool();
+GOPOOL_API Pool& default_pool();
 
 // post: default_pool().post(f) (ants.Submit).
 template <detail::PostableTask F>

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 
+#include "gopool/export.hpp"
 #include "gopool/reject_policy.hpp"
 
 namespace spdlog {
@@ -18,7 +19,7 @@ namespace gopool {
 // PoolOptions: the settings of a Pool, PoolWithFunc or MultiPool. A default-constructed
 // PoolOptions gives ants' defaults. Invalid values make the pool's constructor throw
 // std::system_error with the matching gopool::errc; none is silently ignored.
-struct PoolOptions {
+struct GOPOOL_API PoolOptions {
   // How long a worker may stay idle before the purge stops it; the purge runs every `expiry`.
   // Zero means 1 s (ants' DefaultCleanIntervalTime). Negative: errc::invalid_expiry, unless
   // disable_purge is set (then expiry is not used at all).

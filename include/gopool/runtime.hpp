@@ -11,6 +11,7 @@
 
 #include "gopool/detail/deadline.hpp"
 #include "gopool/detail/task.hpp"
+#include "gopool/export.hpp"
 
 namespace gopool {
 
@@ -49,7 +50,7 @@ struct RuntimeOptions {
 // the runtime (go(), a pool, ...). Returns errc-compatible std::errc::operation_not_permitted if
 // the runtime already runs, std::errc::invalid_argument for a negative procs or max_threads, or
 // a stack size below 16 KiB or above 1 GiB; on error nothing changes.
-[[nodiscard]] std::error_code configure(const RuntimeOptions& options);
+[[nodiscard]] GOPOOL_API std::error_code configure(const RuntimeOptions& options);
 
 // GoOptions: per-goroutine settings for go().
 struct GoOptions {
@@ -60,7 +61,7 @@ struct GoOptions {
 namespace detail {
 // Starts a goroutine running task. Throws std::invalid_argument for an empty task or a stack
 // size outside [16 KiB, 1 GiB]; throws std::system_error if no stack can be mapped.
-void spawn(const GoOptions& options, Task&& task, const std::source_location& where);
+GOPOOL_API void spawn(const GoOptions& options, Task&& task, const std::source_location& where);
 }  // namespace detail
 
 // go: starts a goroutine that runs f(). Callable from a goroutine or any OS thread; never
@@ -82,13 +83,13 @@ void go(const GoOptions& options, F&& f,
 
 // yield: lets other runnable goroutines run (Go's runtime.Gosched). Outside a goroutine it
 // yields the OS thread.
-void yield();
+GOPOOL_API void yield();
 
 // sleep_for: parks the calling goroutine for at least d (a thread sleeps). d <= 0 returns at once.
-void sleep_for(Clock::duration d);
+GOPOOL_API void sleep_for(Clock::duration d);
 
 // sleep_until: parks the calling goroutine until t has passed (a thread sleeps).
-void sleep_until(Clock::time_point t);
+GOPOOL_API void sleep_until(Clock::time_point t);
 
 template <class Rep, class Period>
 void sleep_for(std::chrono::duration<Rep, Period> d) {
@@ -96,30 +97,30 @@ void sleep_for(std::chrono::duration<Rep, Period> d) {
 }
 
 // in_goroutine: true when called from a goroutine.
-bool in_goroutine() noexcept;
+GOPOOL_API bool in_goroutine() noexcept;
 
 // num_goroutines: goroutines started and not yet finished (running, runnable or parked).
-std::int64_t num_goroutines() noexcept;
+GOPOOL_API std::int64_t num_goroutines() noexcept;
 
 // procs: the current number of Ps (starts the runtime if needed).
-int procs();
+GOPOOL_API int procs();
 
 // set_procs: changes the number of Ps at run time, like runtime.GOMAXPROCS(n); returns the
 // previous value. n <= 0 only queries; n > kMaxProcs sets kMaxProcs. Goroutines of removed Ps
 // move to the remaining ones.
-int set_procs(int n);
+GOPOOL_API int set_procs(int n);
 
 // lock_os_thread: wires the calling goroutine to the OS thread it runs on until
 // unlock_os_thread(); other goroutines never run on that thread meanwhile. Calls nest like
 // Go's. Outside a goroutine they do nothing.
-void lock_os_thread();
+GOPOOL_API void lock_os_thread();
 
 // unlock_os_thread: undoes one lock_os_thread(); an unmatched call does nothing.
-void unlock_os_thread();
+GOPOOL_API void unlock_os_thread();
 
 namespace detail {
-void enter_blocking() noexcept;
-void exit_blocking() noexcept;
+GOPOOL_API void enter_blocking() noexcept;
+GOPOOL_API void exit_blocking() noexcept;
 }  // namespace detail
 
 // blocking: runs f(), a call that may block its OS thread (file I/O, a C library that sleeps,
@@ -141,7 +142,7 @@ decltype(auto) blocking(F&& f) {
 
 namespace this_goroutine {
 // id: the calling goroutine's id (1, 2, ...), or 0 outside goroutines. Ids are never reused.
-std::uint64_t id() noexcept;
+GOPOOL_API std::uint64_t id() noexcept;
 }  // namespace this_goroutine
 
 }  // namespace gopool

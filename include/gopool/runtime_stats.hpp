@@ -3,6 +3,8 @@
 
 #include <cstdint>
 
+#include "gopool/export.hpp"
+
 namespace gopool {
 
 // A snapshot of the runtime's counters. Counters only grow; gauges (alive, cached, ...) move
@@ -29,6 +31,6 @@ struct RuntimeStats {
 
 // runtime_stats: the counters now. Cheap (no lock but the per-P timer locks); does not start
 // the runtime (all zero before it starts).
-RuntimeStats runtime_stats() noexcept;
+GOPOOL_API RuntimeStats runtime_stats() noexcept;
 
 }  // namespace gopool

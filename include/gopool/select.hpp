@@ -19,6 +19,7 @@
 #include "gopool/chan.hpp"
 #include "gopool/detail/deadline.hpp"
 #include "gopool/detail/wait_state.hpp"
+#include "gopool/export.hpp"
 #include "gopool/runtime.hpp"
 
 namespace gopool {
@@ -26,7 +27,7 @@ namespace gopool {
 namespace detail {
 
 // A fast per-thread pseudo-random number for select's poll order (not for cryptography).
-std::uint32_t select_rand() noexcept;
+GOPOOL_API std::uint32_t select_rand() noexcept;
 
 enum class CaseKind : std::uint8_t { chan, fallback, timeout };
 

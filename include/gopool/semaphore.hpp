@@ -11,6 +11,7 @@
 #include "gopool/detail/spin_lock.hpp"
 #include "gopool/detail/wait_queue.hpp"
 #include "gopool/detail/wait_state.hpp"
+#include "gopool/export.hpp"
 #include "gopool/runtime.hpp"
 
 namespace gopool {
@@ -20,7 +21,7 @@ namespace gopool {
 // overtaken by later small requests (so it cannot starve), as in Go's semaphore.Weighted.
 // Usable from goroutines and foreign threads. Destroying a Semaphore with waiters is undefined
 // behaviour.
-class Semaphore {
+class GOPOOL_API Semaphore {
  public:
   // Semaphore: starts with `permits` permits. Throws std::invalid_argument if negative.
   explicit Semaphore(std::int64_t permits = 0);

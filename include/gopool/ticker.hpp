@@ -7,12 +7,13 @@
 
 #include "gopool/chan.hpp"
 #include "gopool/detail/deadline.hpp"
+#include "gopool/export.hpp"
 #include "gopool/runtime.hpp"
 
 namespace gopool {
 
 namespace detail {
-Chan<Clock::time_point> make_after(Clock::duration d);
+GOPOOL_API Chan<Clock::time_point> make_after(Clock::duration d);
 struct TickerState;
 }  // namespace detail
 
@@ -28,7 +29,7 @@ Chan<Clock::time_point> after(std::chrono::duration<Rep, Period> d) {
 // unstopped ticker is one of seed 003's leaks — here it cannot outlive its owner). The channel
 // has capacity 1: ticks a slow receiver misses are dropped, as in Go. Move-only; a moved-from
 // Ticker may only be destroyed or assigned to.
-class Ticker {
+class GOPOOL_API Ticker {
  public:
   // Ticker: starts ticking; the first tick comes one period from now. Throws
   // std::invalid_argument for a period <= 0 (Go panics), std::bad_alloc.

@@ -6,12 +6,13 @@
 
 #include "gopool/detail/spin_lock.hpp"
 #include "gopool/detail/wait_state.hpp"
+#include "gopool/export.hpp"
 
 namespace gopool {
 
 // WaitGroup counts outstanding work: add(n) before starting it, done() when each finishes,
 // wait() until the count is zero. Usable from goroutines and foreign threads.
-class WaitGroup {
+class GOPOOL_API WaitGroup {
  public:
   WaitGroup() = default;
   WaitGroup(const WaitGroup&) = delete;

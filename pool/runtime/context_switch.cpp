@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <cstring>
 
-extern "C" void gopool_ctx_entry();
+extern "C" __attribute__((visibility("hidden"))) void gopool_ctx_entry();
 
 namespace __cxxabiv1 {
 struct __cxa_eh_globals;

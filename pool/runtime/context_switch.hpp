@@ -17,7 +17,9 @@ void __tsan_switch_to_fiber(void* fiber, unsigned flags);
 }
 #endif
 
-extern "C" void gopool_ctx_switch(void** save_sp, void* load_sp);
+// Hidden: inside libgopool.so the switch is a direct call, not one through the PLT.
+extern "C" __attribute__((visibility("hidden"))) void gopool_ctx_switch(void** save_sp,
+                                                                        void* load_sp);
 
 namespace gopool::detail {
 

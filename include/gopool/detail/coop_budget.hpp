@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "gopool/export.hpp"
+
 namespace gopool::detail {
 
 // Operations a goroutine may complete in a row before it yields.
@@ -14,6 +16,6 @@ inline constexpr std::uint16_t kCoopBudget = 128;
 
 // spend_coop_budget: spends one unit; yields (a goroutine lets others of its P run) when the
 // budget is gone. Every switch refills it. Outside a goroutine it does nothing. Never throws.
-void spend_coop_budget() noexcept;
+GOPOOL_API void spend_coop_budget() noexcept;
 
 }  // namespace gopool::detail

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gopool/detail/wait_state.hpp"
+#include "gopool/export.hpp"
 
 namespace gopool::detail {
 
@@ -24,14 +25,14 @@ struct GoroutineInfo {
 
 // goroutine_snapshot: every goroutine alive now (not the finished ones kept for reuse). Takes a
 // lock that goroutine creation and destruction (not switches) also take; never blocks long.
-std::vector<GoroutineInfo> goroutine_snapshot();
+GOPOOL_API std::vector<GoroutineInfo> goroutine_snapshot();
 
 // set_goroutine_label: labels the calling goroutine (nullptr clears). The string must outlive
 // the goroutine or the next call. Outside a goroutine it does nothing.
-void set_goroutine_label(const char* label) noexcept;
+GOPOOL_API void set_goroutine_label(const char* label) noexcept;
 
 // The coarse clock the runtime stamps waits with, in steady-clock nanoseconds; updated by the
 // monitor thread about every millisecond while goroutines run.
-std::int64_t coarse_now_ns() noexcept;
+GOPOOL_API std::int64_t coarse_now_ns() noexcept;
 
 }  // namespace gopool::detail

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cstdint>
 
+#include "gopool/export.hpp"
+
 namespace gopool::detail {
 
 // PollDesc: one registered fd. Owned by the poller; never freed, only reused, so a late event
@@ -23,22 +25,22 @@ enum class PollResult : std::uint8_t {
 
 // Registers fd, which must be non-blocking, for read and write readiness. Returns nullptr and
 // leaves errno set if epoll refuses it (EBADF, EPERM for regular files, ...).
-PollDesc* netpoll_open(int fd) noexcept;
+GOPOOL_API PollDesc* netpoll_open(int fd) noexcept;
 
 // Unregisters pd's fd (without closing it) and wakes its waiters with PollResult::closed.
 // pd must not be used afterwards. Call it before closing the fd.
-void netpoll_close(PollDesc* pd) noexcept;
+GOPOOL_API void netpoll_close(PollDesc* pd) noexcept;
 
 // Waits until pd's fd is readable (write = false) or writable (write = true), or the deadline
 // passes (time_point::max() = no deadline). A goroutine parks, a thread blocks. At most one
 // reader and one writer may wait on one PollDesc at a time.
-PollResult netpoll_wait(PollDesc* pd, bool write,
-                        std::chrono::steady_clock::time_point deadline) noexcept;
+GOPOOL_API PollResult netpoll_wait(PollDesc* pd, bool write,
+                                   std::chrono::steady_clock::time_point deadline) noexcept;
 
 // Wakes the current reader and/or writer of pd with PollResult::interrupted.
-void netpoll_interrupt(PollDesc* pd, bool read, bool write) noexcept;
+GOPOOL_API void netpoll_interrupt(PollDesc* pd, bool read, bool write) noexcept;
 
 // Goroutines and threads waiting in netpoll_wait now.
-std::int64_t netpoll_waiters() noexcept;
+GOPOOL_API std::int64_t netpoll_waiters() noexcept;
 
 }  // namespace gopool::detail

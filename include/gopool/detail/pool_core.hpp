@@ -17,6 +17,7 @@
 #include "gopool/detail/wait_queue.hpp"
 #include "gopool/detail/wait_state.hpp"
 #include "gopool/errors.hpp"
+#include "gopool/export.hpp"
 #include "gopool/pool_options.hpp"
 #include "gopool/runtime.hpp"
 
@@ -43,7 +44,7 @@ class WorkerQueue;
 // then gives the OS thread away (sched_yield), so that a holder preempted by the OS (more
 // runnable threads than cores) does not make every other thread burn its time slice. Never
 // parks a goroutine; Lockable.
-class PoolLock {
+class GOPOOL_API PoolLock {
  public:
   void lock() noexcept {
     if (!locked_.exchange(true, std::memory_order_acquire)) {
@@ -77,7 +78,7 @@ struct PoolGrant {
 
 // PoolCore: see the file comment. Thread-safe; every member may be called from goroutines and
 // foreign threads.
-class PoolCore {
+class GOPOOL_API PoolCore {
  public:
   // PoolCore: capacity <= 0 means unbounded. Throws std::system_error with errc::invalid_expiry,
   // invalid_pre_alloc_size, invalid_max_blocking_tasks or invalid_stack_size for bad options;
@@ -237,7 +238,7 @@ class PoolCore {
 
 // PoolBase: what every pool kind shares: the core and the counters and lifecycle calls that
 // simply forward to it.
-class PoolBase {
+class GOPOOL_API PoolBase {
  public:
   PoolBase(const PoolBase&) = delete;
   PoolBase& operator=(const PoolBase&) = delete;

@@ -7,6 +7,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "gopool/export.hpp"
+
 namespace gopool::detail {
 
 // Task stores any move-constructible callable invocable as `void()`. Callables of up to

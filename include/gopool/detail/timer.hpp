@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "gopool/detail/task.hpp"
+#include "gopool/export.hpp"
 
 namespace gopool::detail {
 
@@ -14,7 +15,7 @@ struct TimerHeap;
 // Timer: a one-shot callback at a deadline, kept in a per-P heap. The callback runs on a
 // scheduler thread outside any goroutine: it must not block (it may unpark, try_send, close,
 // or start() its own timer again, as a ticker does). Destroying an armed Timer stops it.
-class Timer {
+class GOPOOL_API Timer {
  public:
   Timer() = default;
   Timer(const Timer&) = delete;

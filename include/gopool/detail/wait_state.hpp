@@ -13,6 +13,8 @@
 #include <chrono>
 #include <cstdint>
 
+#include "gopool/export.hpp"
+
 namespace gopool::detail {
 
 // WaitReason: why a goroutine waits; shown by the goroutine dump.
@@ -34,14 +36,14 @@ enum class WaitReason : std::uint8_t {
 };
 
 // Name of a wait reason, for dumps and logs.
-const char* to_string(WaitReason reason) noexcept;
+GOPOOL_API const char* to_string(WaitReason reason) noexcept;
 
 // Parker: the runtime's parking state of one goroutine or one OS thread (opaque here).
 class Parker;
 
 // The calling goroutine's Parker, or the calling thread's. Never null. Not inlined, because a
 // goroutine may resume on another thread.
-Parker* current_parker() noexcept;
+GOPOOL_API Parker* current_parker() noexcept;
 
 // WaitState: the state of one blocking call, owned by the goroutine or thread that waits and
 // usually living on its stack inside the primitive's queue node. The owner waits; whoever takes
@@ -53,7 +55,7 @@ Parker* current_parker() noexcept;
 //           if (r == kPending) { lock; if still queued: dequeue, unlock, timed out;
 //                                unlock; r = ws.wait(reason); }   // a waker took it
 //   waker:  lock; dequeue node; unlock; node->ws.wake(kGranted);
-class WaitState {
+class GOPOOL_API WaitState {
  public:
   using Result = std::uint32_t;
   static constexpr Result kPending = 0;      // no result yet

@@ -10,13 +10,14 @@
 #include <string_view>
 #include <vector>
 
+#include "gopool/export.hpp"
 #include "gopool/net/result.hpp"
 
 namespace gopool::net {
 
 // Address: a value type holding a sockaddr_in or sockaddr_in6. A default-constructed Address is
 // unspecified (is_v4() and is_v6() both false; to_string() is "").
-class Address {
+class GOPOOL_API Address {
  public:
   Address() noexcept = default;
 
@@ -59,7 +60,7 @@ class Address {
   // family: AF_INET, AF_INET6, or AF_UNSPEC when unspecified.
   int family() const noexcept { return size_ == 0 ? AF_UNSPEC : storage_.ss_family; }
 
-  friend bool operator==(const Address& a, const Address& b) noexcept;
+  friend GOPOOL_API bool operator==(const Address& a, const Address& b) noexcept;
 
  private:
   sockaddr_storage storage_{};

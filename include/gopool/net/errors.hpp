@@ -8,6 +8,8 @@
 #include <system_error>
 #include <type_traits>
 
+#include "gopool/export.hpp"
+
 namespace gopool::net {
 
 // errc: one named value per condition. Zero is never used: a default std::error_code is success.
@@ -37,7 +39,7 @@ enum class errc {
 };
 
 // net_category: the std::error_category of net::errc; name() is "gopool.net".
-const std::error_category& net_category() noexcept;
+GOPOOL_API const std::error_category& net_category() noexcept;
 
 // make_error_code: wraps an errc in a std::error_code (found by ADL, so `ec == errc::timeout`
 // and `std::error_code ec = errc::closed;` work).

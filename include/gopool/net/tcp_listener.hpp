@@ -6,6 +6,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "gopool/export.hpp"
 #include "gopool/net/address.hpp"
 #include "gopool/net/deadline.hpp"
 #include "gopool/net/result.hpp"
@@ -17,7 +18,7 @@ namespace gopool::net {
 // several goroutines may accept() at once (they take turns). close() may be called from any
 // goroutine or thread while others wait in accept(). Destroying it while another goroutine still
 // uses it is undefined behaviour.
-class TcpListener {
+class GOPOOL_API TcpListener {
  public:
   // kDefaultBacklog: the listen(2) backlog when none is given (the kernel caps it at
   // net.core.somaxconn).

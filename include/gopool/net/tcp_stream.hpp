@@ -8,13 +8,14 @@
 #include <string_view>
 #include <system_error>
 
+#include "gopool/export.hpp"
 #include "gopool/net/address.hpp"
 #include "gopool/net/deadline.hpp"
 #include "gopool/net/result.hpp"
 
 namespace gopool::detail {
 struct NetFd;
-struct NetFdDelete {
+struct GOPOOL_API NetFdDelete {
   void operator()(NetFd* fd) const noexcept;
 };
 }  // namespace gopool::detail
@@ -40,7 +41,7 @@ enum class Shutdown { read, write, both };
 // deadline (errc::timeout), close() on this side (errc::closed) or an error from the kernel.
 // Goroutines cannot be preempted, so a goroutine whose reads (or writes) keep finding data (or
 // room) without waiting yields once every 64 of them, letting other goroutines of its P run.
-class TcpStream {
+class GOPOOL_API TcpStream {
  public:
   // TcpStream: an empty stream (not connected); every operation on it returns errc::closed.
   TcpStream() noexcept;

@@ -5,6 +5,7 @@
 
 #include <system_error>
 
+#include "gopool/export.hpp"
 #include "gopool/net/deadline.hpp"
 
 namespace gopool::net {
@@ -19,9 +20,9 @@ namespace gopool::net {
 // errc::busy if another goroutine or thread already waits for the same fd to become readable,
 // std::errc::operation_not_permitted for an fd epoll refuses (regular files and directories are
 // always readable, so they return {} at once instead). Never throws.
-std::error_code wait_readable(int fd, Clock::time_point deadline = kNoDeadline) noexcept;
+GOPOOL_API std::error_code wait_readable(int fd, Clock::time_point deadline = kNoDeadline) noexcept;
 
 // wait_writable: as wait_readable, until fd is writable (room in its buffer, or an error pending).
-std::error_code wait_writable(int fd, Clock::time_point deadline = kNoDeadline) noexcept;
+GOPOOL_API std::error_code wait_writable(int fd, Clock::time_point deadline = kNoDeadline) noexcept;
 
 }  // namespace gopool::net

@@ -1,0 +1,18 @@
+// GOPOOL_API marks what libgopool exports, and the compilers gopool supports. Every public
+// header includes this one first (directly or through another gopool header).
+#pragma once
+
+// The headers use std::source_location, which clang provides with libstdc++ from clang 16
+// on; older clangs fail far inside the headers, so say it here first.
+#if defined(__clang__) && __clang_major__ < 16
+#error "gopool needs clang 16 or newer: this clang lacks std::source_location with libstdc++"
+#endif
+
+// The library is built with hidden visibility: only declarations marked GOPOOL_API are
+// exported from libgopool.so. A static gopool defines GOPOOL_STATIC_DEFINE (the CMake target
+// and gopool.pc say so) and keeps its symbols out of a shared library that links it in.
+#if defined(GOPOOL_STATIC_DEFINE)
+#define GOPOOL_API
+#else
+#define GOPOOL_API __attribute__((visibility("default")))
+#endif
