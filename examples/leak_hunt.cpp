@@ -5,6 +5,7 @@
 // LeakCheck finds the leak and says where it comes from.
 //
 // Exits 0 when every leak was caught and every fix leaks nothing.
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -146,7 +147,13 @@ std::size_t hunt(const std::function<void()>& fn, std::chrono::milliseconds grac
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  CLI::App app(
+      "leak_hunt: the seeds' goroutine leaks, each caught by LeakCheck (with the dump of what\n"
+      "leaked) and then fixed. Exits 0 when every leak was caught and every fix is clean.",
+      "leak_hunt");
+  CLI11_PARSE(app, argc, argv);
+
   gopool::Chan<int> abandoned;
   gopool::Chan<Unit> unread;
   gopool::Chan<int> never_closed;
