@@ -3,7 +3,6 @@
 // RSS and the peak number of live goroutines, with a progress line while it runs.
 //
 //   ants_demo [--tasks N] [--capacity N] [--sleep-ms N] [--only pool|goroutines] [--help]
-#include <CLI/CLI.hpp>
 #include <gopool/pool.hpp>
 #include <gopool/runtime.hpp>
 #include <gopool/wait_group.hpp>
@@ -15,8 +14,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
+
+#include "command_line.hpp"
 
 namespace {
 
@@ -27,32 +29,19 @@ struct Config {
   std::string only;  // "", "pool" or "goroutines"
 };
 
-// parse: fills c from the command line. Returns -1 to run, else the exit code (0 after --help,
-// non-zero after printing what was wrong).
-int parse(int argc, char** argv, Config& c) {
-  CLI::App app(
-      "ants_demo: runs N tasks that each sleep --sleep-ms milliseconds, first through a "
-      "gopool::Pool of\n"
-      "--capacity workers, then as N raw goroutines, and prints wall time, peak RSS and the\n"
-      "peak number of live goroutines for each (ants' benchmark).",
-      "ants_demo");
-  app.add_option("--tasks", c.tasks, "number of tasks")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--capacity", c.capacity, "pool capacity")
-      ->check(CLI::Range(1, 1'000'000'000))
-      ->capture_default_str();
-  app.add_option("--sleep-ms", c.sleep_ms, "how long each task sleeps")
-      ->check(CLI::Range(0, 3'600'000))
-      ->capture_default_str();
-  app.add_option("--only", c.only, "run only the pool or only the raw goroutines")
-      ->check(CLI::IsMember({"pool", "goroutines"}));
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  return -1;
+// parse: fills c from the command line. Returns nullopt to run, else the exit code.
+std::optional<int> parse(int argc, char** argv, Config& c) {
+  CommandLine cli(
+      "ants_demo",
+      "ants_demo: runs N tasks that each sleep --sleep-ms milliseconds, first through a\n"
+      "gopool::Pool of --capacity workers, then as N raw goroutines, and prints wall time, peak\n"
+      "RSS and the peak number of live goroutines for each (ants' benchmark).");
+  cli.option("--tasks", c.tasks, "number of tasks", 1, 1'000'000'000);
+  cli.option("--capacity", c.capacity, "pool capacity", 1, 1'000'000'000);
+  cli.option("--sleep-ms", c.sleep_ms, "how long each task sleeps", 0, 3'600'000);
+  cli.option("--only", c.only, "run only the pool or only the raw goroutines",
+             {"pool", "goroutines"});
+  return cli.parse(argc, argv);
 }
 
 // A field of /proc/self/status in KiB (VmRSS, VmHWM), or -1.
@@ -122,8 +111,8 @@ Result measure(const char* label, long tasks, Produce&& produce) {
 
 int main(int argc, char** argv) {
   Config c;
-  if (const int rc = parse(argc, argv, c); rc >= 0) {
-    return rc;
+  if (const std::optional<int> exit_code = parse(argc, argv, c)) {
+    return *exit_code;
   }
   const auto nap = std::chrono::milliseconds(c.sleep_ms);
   std::printf("gopool ants_demo: %ld tasks x sleep %d ms; pool capacity %d; %d Ps\n", c.tasks,

@@ -1,13 +1,15 @@
 // The README's ten lines: cap concurrency with a pool, join with a WaitGroup, get a value back
 // through a future.
-#include <CLI/CLI.hpp>
 #include <cstdio>
+#include <optional>
 
 #include <gopool/gopool.hpp>
 
+#include "command_line.hpp"
+
 int main(int argc, char** argv) {
-  CLI::App app("hello: a pool of 1000 runs 100000 sleeping tasks, then answers 42", "hello");
-  CLI11_PARSE(app, argc, argv);  // --help, and no stray arguments
+  CommandLine cli("hello", "hello: a pool of 1000 runs 100000 sleeping tasks, then answers 42");
+  if (const std::optional<int> exit_code = cli.parse(argc, argv)) return *exit_code;
 
   gopool::Pool pool(1000);  // at most 1000 tasks at once
   gopool::WaitGroup wg;

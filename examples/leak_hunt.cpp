@@ -5,12 +5,12 @@
 // LeakCheck finds the leak and says where it comes from.
 //
 // Exits 0 when every leak was caught and every fix leaks nothing.
-#include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <functional>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +22,8 @@
 #include <gopool/select.hpp>
 #include <gopool/ticker.hpp>
 #include <gopool/wait_group.hpp>
+
+#include "command_line.hpp"
 
 namespace {
 
@@ -148,11 +150,11 @@ std::size_t hunt(const std::function<void()>& fn, std::chrono::milliseconds grac
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app(
-      "leak_hunt: the seeds' goroutine leaks, each caught by LeakCheck (with the dump of what\n"
-      "leaked) and then fixed. Exits 0 when every leak was caught and every fix is clean.",
-      "leak_hunt");
-  CLI11_PARSE(app, argc, argv);
+  CommandLine cli("leak_hunt",
+                  "leak_hunt: the seeds' goroutine leaks, each caught by LeakCheck (with the dump "
+                  "of what\nleaked) and then fixed. Exits 0 when every leak was caught and every "
+                  "fix is clean.");
+  if (const std::optional<int> exit_code = cli.parse(argc, argv)) return *exit_code;
 
   gopool::Chan<int> abandoned;
   gopool::Chan<Unit> unread;

@@ -8,10 +8,11 @@
 // Unlike the Go original, it shuts the chain down when done, so no goroutine is left behind:
 // closing `done` stops the generator, which closes its channel; each filter's range loop then
 // ends and closes the next channel, and main drains the last one.
-#include <CLI/CLI.hpp>
 #include <cstdio>
+#include <optional>
 #include <variant>
 
+#include "command_line.hpp"
 #include "gopool/chan.hpp"
 #include "gopool/runtime.hpp"
 #include "gopool/select.hpp"
@@ -45,13 +46,11 @@ void filter(gopool::Chan<int> in, gopool::Chan<int> out, int prime) {
 
 int main(int argc, char** argv) {
   long n = 10;
-  CLI::App app(
-      "prime_sieve: the first N primes, from a chain of goroutines (Go's concurrent sieve)",
-      "prime_sieve");
-  app.add_option("N", n, "how many primes to print")
-      ->check(CLI::Range(1L, 1'000'000L))
-      ->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  CommandLine cli("prime_sieve",
+                  "prime_sieve: the first N primes, from a chain of goroutines (Go's concurrent "
+                  "sieve)");
+  cli.positional("N", n, "how many primes to print", 1, 1'000'000);
+  if (const std::optional<int> exit_code = cli.parse(argc, argv)) return *exit_code;
 
   gopool::WaitGroup wg;
   gopool::Chan<std::monostate> done;

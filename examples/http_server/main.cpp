@@ -10,35 +10,29 @@
 // SIGINT or SIGTERM stops it gracefully (requests in flight finish).
 #include <signal.h>
 
-#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include <gopool/runtime.hpp>
 
+#include "command_line.hpp"
 #include "server.hpp"
 
 int main(int argc, char** argv) {
   http::ServerOptions options;
   int procs = 0;
-  CLI::App app(
-      "http_server: a small HTTP/1.1 server whose handlers run in a gopool::Pool of bounded\n"
-      "capacity; requests beyond it are answered 503 at once.",
-      "http_server");
-  app.add_option("--host", options.host, "address to listen on ('::1' for IPv6)")
-      ->capture_default_str();
-  app.add_option("--port", options.port, "port, 0 = any free one")
-      ->check(CLI::Range(0, 65535))
-      ->capture_default_str();
-  app.add_option("--capacity", options.capacity, "handlers running at once; more get 503")
-      ->check(CLI::Range(1, 10'000'000))
-      ->capture_default_str();
-  app.add_option("--procs", procs, "gopool Ps (like GOMAXPROCS); 0 = the number of CPUs")
-      ->check(CLI::Range(0, 1024))
-      ->capture_default_str();
-  app.footer("Routes: /  /work?sleep_ms=N&spin_us=M  /stats");
-  CLI11_PARSE(app, argc, argv);
+  CommandLine cli("http_server",
+                  "http_server: a small HTTP/1.1 server whose handlers run in a gopool::Pool of "
+                  "bounded\ncapacity; requests beyond it are answered 503 at once.");
+  cli.option("--host", options.host, "address to listen on ('::1' for IPv6)");
+  cli.option("--port", options.port, "port, 0 = any free one", 0, 65535);
+  cli.option("--capacity", options.capacity, "handlers running at once; more get 503", 1,
+             10'000'000);
+  cli.option("--procs", procs, "gopool Ps (like GOMAXPROCS); 0 = the number of CPUs", 0, 1024);
+  cli.footer("Routes: /  /work?sleep_ms=N&spin_us=M  /stats");
+  if (const std::optional<int> exit_code = cli.parse(argc, argv)) return *exit_code;
 
   // Signals go to this thread only (sigwait below): block them before any thread starts.
   sigset_t stop_signals;
