@@ -11,6 +11,7 @@
 #include <cstring>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <system_error>
 #include <thread>
 
@@ -40,37 +41,48 @@ std::string hex(std::uintptr_t value, const char* prefix = "0x") {
 
 #if GOPOOL_HAVE_LIBDW
 
-// Symbolizer: one libdw session over this process's loaded modules, for one backtrace. It reads
-// the modules' symbol tables (.symtab too, so names do not need -rdynamic) and DWARF line tables
-// lazily, for the addresses asked about. Separate debug files are looked up by build ID on
-// local disk only: the standard lookup may ask a debuginfod server over the network
-// (DEBUGINFOD_URLS), which a dump must never wait for. If the session cannot be set up, every
-// query answers "unknown" and the frame is described as without libdw.
+// The process's libdw session. It outlives a backtrace, so that what libdw has read (symbol
+// tables, DWARF line tables, separate debug files) is read once: the first dump in a large
+// binary takes a good fraction of a second, later ones do not. Never freed: a dump may run while
+// the process exits.
+std::mutex g_dwfl_mu;
+Dwfl* g_dwfl = nullptr;  // under g_dwfl_mu
+
+// refreshed_dwfl: the session with the modules loaded now (requires g_dwfl_mu). Reporting
+// again drops modules unloaded since and keeps what was read for the unchanged ones. Separate
+// debug files are looked up by build ID on local disk only: the standard lookup may ask a
+// debuginfod server over the network (DEBUGINFOD_URLS), which a dump must never wait for.
+// nullptr if libdw cannot read this process's modules (no /proc, say).
+Dwfl* refreshed_dwfl() noexcept {
+  static const Dwfl_Callbacks callbacks = {
+      .find_elf = dwfl_linux_proc_find_elf,
+      .find_debuginfo = dwfl_build_id_find_debuginfo,
+      .section_address = nullptr,
+      .debuginfo_path = nullptr,
+  };
+  if (g_dwfl == nullptr) g_dwfl = dwfl_begin(&callbacks);
+  if (g_dwfl == nullptr) return nullptr;
+  dwfl_report_begin(g_dwfl);
+  const int rc = dwfl_linux_proc_report(g_dwfl, ::getpid());
+  if (dwfl_report_end(g_dwfl, nullptr, nullptr) != 0 || rc != 0) {
+    dwfl_end(g_dwfl);
+    g_dwfl = nullptr;  // the next dump tries again
+  }
+  return g_dwfl;
+}
+
+// Symbolizer: names and source lines from libdw, for one backtrace. It reads the modules'
+// symbol tables (.symtab too, so names do not need -rdynamic) and DWARF line tables lazily, for
+// the addresses asked about. Holds the session's lock while it lives. Without a session every
+// query answers "unknown" and frames are described from dladdr() alone.
 class Symbolizer {
  public:
   // Symbolizer(false) answers "unknown" to everything, as without libdw.
-  explicit Symbolizer(bool use_libdw) noexcept {
+  explicit Symbolizer(bool use_libdw) {
     if (!use_libdw) return;
-    static const Dwfl_Callbacks callbacks = {
-        .find_elf = dwfl_linux_proc_find_elf,
-        .find_debuginfo = dwfl_build_id_find_debuginfo,
-        .section_address = nullptr,
-        .debuginfo_path = nullptr,
-    };
-    dwfl_ = dwfl_begin(&callbacks);
-    if (dwfl_ == nullptr) return;
-    dwfl_report_begin(dwfl_);
-    const int rc = dwfl_linux_proc_report(dwfl_, ::getpid());
-    if (dwfl_report_end(dwfl_, nullptr, nullptr) != 0 || rc != 0) {
-      dwfl_end(dwfl_);
-      dwfl_ = nullptr;
-    }
+    lock_ = std::unique_lock(g_dwfl_mu);
+    dwfl_ = refreshed_dwfl();
   }
-  ~Symbolizer() {
-    if (dwfl_ != nullptr) dwfl_end(dwfl_);
-  }
-  Symbolizer(const Symbolizer&) = delete;
-  Symbolizer& operator=(const Symbolizer&) = delete;
 
   // function: the (mangled) symbol containing pc and pc's offset in it; nullptr if unknown.
   const char* function(std::uintptr_t pc, std::uintptr_t& offset) const noexcept {
@@ -93,6 +105,7 @@ class Symbolizer {
   }
 
  private:
+  std::unique_lock<std::mutex> lock_;
   Dwfl* dwfl_ = nullptr;
 };
 
