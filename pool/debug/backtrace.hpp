@@ -12,9 +12,11 @@ namespace gopool::debug::impl {
 // line tables (-g). With libdw, names come from the full symbol table; without it, only from
 // exported symbols (dladdr). Starts at the frame whose return address is `first` (e.g.
 // __builtin_return_address(0) of a non-inlined caller), or at the caller if no frame has it. On
-// a goroutine the walk ends at the goroutine's first frame. Allocates, and with libdw opens and
-// reads the loaded modules' files: never call it from a signal handler or with a lock the
-// allocator may need. Throws std::bad_alloc.
+// a goroutine the walk ends at the goroutine's first frame. Allocates; with libdw it also
+// symbolizes on a helper thread (libdw needs more stack than a goroutine has; a goroutine's
+// thread waits inside gopool::blocking), under a process-wide lock over a libdw session kept
+// for later calls, and reads the loaded modules' files. So never from a signal handler, a
+// fatal path, or with a lock the allocator may need. Throws std::bad_alloc.
 std::vector<std::string> capture_backtrace(const void* first);
 
 }  // namespace gopool::debug::impl
