@@ -2,7 +2,7 @@
 // of 50 000 workers, then as 1 000 000 raw goroutines; for each the demo prints wall time, peak
 // RSS and the peak number of live goroutines, with a progress line while it runs.
 //
-//   ants_demo [--tasks N] [--capacity N] [--sleep-ms N] [--only pool|goroutines]
+//   ants_demo [--tasks N] [--capacity N] [--sleep-ms N] [--only pool|goroutines] [--help]
 #include <gopool/pool.hpp>
 #include <gopool/runtime.hpp>
 #include <gopool/wait_group.hpp>
@@ -14,8 +14,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
+
+#include "command_line.hpp"
 
 namespace {
 
@@ -26,61 +29,19 @@ struct Config {
   std::string only;  // "", "pool" or "goroutines"
 };
 
-void usage(const char* argv0) {
-  std::printf(
-      "usage: %s [--tasks N] [--capacity N] [--sleep-ms N] [--only pool|goroutines]\n"
-      "\n"
-      "Runs N tasks that each sleep --sleep-ms milliseconds, first through a gopool::Pool of\n"
-      "--capacity workers, then as N raw goroutines, and prints wall time, peak RSS and the\n"
-      "peak number of live goroutines for each (ants' benchmark).\n"
-      "\n"
-      "  --tasks N        number of tasks (default 1000000)\n"
-      "  --capacity N     pool capacity (default 50000)\n"
-      "  --sleep-ms N     how long each task sleeps (default 10)\n"
-      "  --only MODE      run only 'pool' or only 'goroutines'\n"
-      "  --help           this text\n",
-      argv0);
-}
-
-bool parse_long(const char* s, long min, long& out) {
-  char* end = nullptr;
-  const long v = std::strtol(s, &end, 10);
-  if (end == s || *end != '\0' || v < min) {
-    return false;
-  }
-  out = v;
-  return true;
-}
-
-// Returns 0 to run, 1 for --help, 2 for bad arguments.
-int parse(int argc, char** argv, Config& c) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--help" || a == "-h") {
-      usage(argv[0]);
-      return 1;
-    }
-    if (i + 1 >= argc) {
-      std::fprintf(stderr, "%s: %s needs a value (see --help)\n", argv[0], a.c_str());
-      return 2;
-    }
-    const char* v = argv[++i];
-    long n = 0;
-    if (a == "--tasks" && parse_long(v, 1, n)) {
-      c.tasks = n;
-    } else if (a == "--capacity" && parse_long(v, 1, n) && n <= 1'000'000'000) {
-      c.capacity = static_cast<int>(n);
-    } else if (a == "--sleep-ms" && parse_long(v, 0, n) && n <= 3'600'000) {
-      c.sleep_ms = static_cast<int>(n);
-    } else if (a == "--only" &&
-               (std::strcmp(v, "pool") == 0 || std::strcmp(v, "goroutines") == 0)) {
-      c.only = v;
-    } else {
-      std::fprintf(stderr, "%s: bad argument %s %s (see --help)\n", argv[0], a.c_str(), v);
-      return 2;
-    }
-  }
-  return 0;
+// parse: fills c from the command line. Returns nullopt to run, else the exit code.
+std::optional<int> parse(int argc, char** argv, Config& c) {
+  CommandLine cli(
+      "ants_demo",
+      "ants_demo: runs N tasks that each sleep --sleep-ms milliseconds, first through a\n"
+      "gopool::Pool of --capacity workers, then as N raw goroutines, and prints wall time, peak\n"
+      "RSS and the peak number of live goroutines for each (ants' benchmark).");
+  cli.option("--tasks", c.tasks, "number of tasks", 1, 1'000'000'000);
+  cli.option("--capacity", c.capacity, "pool capacity", 1, 1'000'000'000);
+  cli.option("--sleep-ms", c.sleep_ms, "how long each task sleeps", 0, 3'600'000);
+  cli.option("--only", c.only, "run only the pool or only the raw goroutines",
+             {"pool", "goroutines"});
+  return cli.parse(argc, argv);
 }
 
 // A field of /proc/self/status in KiB (VmRSS, VmHWM), or -1.
@@ -150,8 +111,8 @@ Result measure(const char* label, long tasks, Produce&& produce) {
 
 int main(int argc, char** argv) {
   Config c;
-  if (const int rc = parse(argc, argv, c); rc != 0) {
-    return rc == 1 ? 0 : 2;
+  if (const std::optional<int> exit_code = parse(argc, argv, c)) {
+    return *exit_code;
   }
   const auto nap = std::chrono::milliseconds(c.sleep_ms);
   std::printf("gopool ants_demo: %ld tasks x sleep %d ms; pool capacity %d; %d Ps\n", c.tasks,

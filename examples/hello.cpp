@@ -1,10 +1,16 @@
 // The README's ten lines: cap concurrency with a pool, join with a WaitGroup, get a value back
 // through a future.
 #include <cstdio>
+#include <optional>
 
 #include <gopool/gopool.hpp>
 
-int main() {
+#include "command_line.hpp"
+
+int main(int argc, char** argv) {
+  CommandLine cli("hello", "hello: a pool of 1000 runs 100000 sleeping tasks, then answers 42");
+  if (const std::optional<int> exit_code = cli.parse(argc, argv)) return *exit_code;
+
   gopool::Pool pool(1000);  // at most 1000 tasks at once
   gopool::WaitGroup wg;
   for (int i = 0; i < 100000; ++i) {

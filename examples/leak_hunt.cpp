@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <functional>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,8 @@
 #include <gopool/select.hpp>
 #include <gopool/ticker.hpp>
 #include <gopool/wait_group.hpp>
+
+#include "command_line.hpp"
 
 namespace {
 
@@ -146,7 +149,13 @@ std::size_t hunt(const std::function<void()>& fn, std::chrono::milliseconds grac
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  CommandLine cli("leak_hunt",
+                  "leak_hunt: the seeds' goroutine leaks, each caught by LeakCheck (with the dump "
+                  "of what\nleaked) and then fixed. Exits 0 when every leak was caught and every "
+                  "fix is clean.");
+  if (const std::optional<int> exit_code = cli.parse(argc, argv)) return *exit_code;
+
   gopool::Chan<int> abandoned;
   gopool::Chan<Unit> unread;
   gopool::Chan<int> never_closed;

@@ -3,15 +3,16 @@
 // that drops the multiples of that prime, chained by unbuffered channels.
 //
 //   usage: prime_sieve [N]      prints the first N primes (default 10), one per line
+//          prime_sieve --help
 //
 // Unlike the Go original, it shuts the chain down when done, so no goroutine is left behind:
 // closing `done` stops the generator, which closes its channel; each filter's range loop then
 // ends and closes the next channel, and main drains the last one.
-#include <cerrno>
 #include <cstdio>
-#include <cstdlib>
+#include <optional>
 #include <variant>
 
+#include "command_line.hpp"
 #include "gopool/chan.hpp"
 #include "gopool/runtime.hpp"
 #include "gopool/select.hpp"
@@ -45,20 +46,11 @@ void filter(gopool::Chan<int> in, gopool::Chan<int> out, int prime) {
 
 int main(int argc, char** argv) {
   long n = 10;
-  if (argc > 2) {
-    std::fprintf(stderr, "usage: %s [N]\n", argv[0]);
-    return 2;
-  }
-  if (argc == 2) {
-    char* end = nullptr;
-    errno = 0;
-    n = std::strtol(argv[1], &end, 10);
-    if (errno != 0 || end == argv[1] || *end != '\0' || n < 1 || n > 1000000) {
-      std::fprintf(stderr, "%s: N must be an integer in [1, 1000000], got '%s'\n", argv[0],
-                   argv[1]);
-      return 2;
-    }
-  }
+  CommandLine cli("prime_sieve",
+                  "prime_sieve: the first N primes, from a chain of goroutines (Go's concurrent "
+                  "sieve)");
+  cli.positional("N", n, "how many primes to print", 1, 1'000'000);
+  if (const std::optional<int> exit_code = cli.parse(argc, argv)) return *exit_code;
 
   gopool::WaitGroup wg;
   gopool::Chan<std::monostate> done;

@@ -4,6 +4,9 @@ set -euo pipefail
 # clang-16: the clang build of scripts/test.sh; pkg-config: the install_consumer test.
 pkgs=(build-essential cmake libconcurrentqueue-dev libspdlog-dev doctest-dev libbenchmark-dev curl wrk golang-go
       clang-16 pkg-config)
+# The JSON dump (nlohmann), the examples' command lines (CLI11); libdw (found through
+# pkg-config) is optional and gives backtraces file and line.
+pkgs+=(nlohmann-json3-dev libcli11-dev libdw-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

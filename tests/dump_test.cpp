@@ -3,6 +3,7 @@
 // the process carries on.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -24,9 +25,9 @@
 #include <gopool/select.hpp>
 #include <gopool/semaphore.hpp>
 #include <gopool/wait_group.hpp>
+#include <nlohmann/json.hpp>
 
 #include "support/death.hpp"
-#include "support/mini_json.hpp"
 #include "support/wait_until.hpp"
 
 namespace {
@@ -34,7 +35,7 @@ namespace {
 using gopool::debug::GoroutineRecord;
 using gopool::debug::GoroutineState;
 using gopool::debug::WaitReason;
-using gopool::test::Json;
+using Json = nlohmann::json;
 
 std::optional<GoroutineRecord> find_goroutine(std::uint64_t id) {
   for (const GoroutineRecord& g : gopool::debug::goroutines()) {
@@ -60,16 +61,16 @@ std::string entry_head(std::uint64_t id, WaitReason reason) {
 // All goroutines of the parsed dump, with the container each is in.
 std::vector<std::pair<std::string, const Json*>> json_goroutines(const Json& doc) {
   std::vector<std::pair<std::string, const Json*>> out;
-  for (const Json& c : doc.at("goroutine_dump").at("containers").array) {
-    for (const Json& g : c.at("goroutines").array)
-      out.emplace_back(c.at("container").string, &g);
+  for (const Json& c : doc.at("goroutine_dump").at("containers")) {
+    for (const Json& g : c.at("goroutines"))
+      out.emplace_back(c.at("container").get<std::string>(), &g);
   }
   return out;
 }
 
 const Json* json_goroutine(const Json& doc, std::uint64_t id, std::string* container = nullptr) {
   for (const auto& [name, g] : json_goroutines(doc)) {
-    if (g->at("id").number == static_cast<double>(id)) {
+    if (g->at("id") == id) {
       if (container != nullptr) *container = name;
       return g;
     }
@@ -80,7 +81,7 @@ const Json* json_goroutine(const Json& doc, std::uint64_t id, std::string* conta
 Json dump_json_parsed() {
   std::ostringstream out;
   gopool::debug::dump_json(out);
-  return gopool::test::parse_json(out.str());
+  return Json::parse(out.str());
 }
 
 }  // namespace
@@ -166,9 +167,9 @@ TEST_CASE("the dump names the wait reason of every kind of wait") {
     CHECK(text.find(entry_head(c->id, c->reason)) != std::string::npos);
     const Json* g = json_goroutine(doc, c->id);
     REQUIRE(g != nullptr);
-    if (c == &sleep && g->at("state").string != "waiting") continue;
-    CHECK(g->at("state").string == "waiting");
-    CHECK(g->at("wait_reason").string == to_string(c->reason));
+    if (c == &sleep && g->at("state").get<std::string>() != "waiting") continue;
+    CHECK(g->at("state").get<std::string>() == "waiting");
+    CHECK(g->at("wait_reason").get<std::string>() == to_string(c->reason));
   }
 
   never_sent.close();
@@ -212,9 +213,10 @@ TEST_CASE("each entry shows where the goroutine was created") {
   const Json doc = dump_json_parsed();
   const Json* g = json_goroutine(doc, id);
   REQUIRE(g != nullptr);
-  CHECK(g->at("created_at").at("line").number == line);
-  CHECK(g->at("created_at").at("file").string.find("dump_test.cpp") != std::string::npos);
-  CHECK(g->at("created_at").at("function").is(Json::Kind::string));
+  CHECK(g->at("created_at").at("line") == line);
+  CHECK(g->at("created_at").at("file").get<std::string>().find("dump_test.cpp") !=
+        std::string::npos);
+  CHECK(g->at("created_at").at("function").is_string());
 
   block.close();
   done.wait();
@@ -231,7 +233,7 @@ TEST_CASE("the calling goroutine's entry carries its backtrace") {
     text = gopool::debug::dump_string();
     std::ostringstream json;
     gopool::debug::dump_json(json);
-    doc = gopool::test::parse_json(json.str());
+    doc = Json::parse(json.str());
     done.done();
   });
   done.wait();
@@ -245,12 +247,65 @@ TEST_CASE("the calling goroutine's entry carries its backtrace") {
 
   const Json* g = json_goroutine(doc, self);
   REQUIRE(g != nullptr);
-  CHECK(g->at("state").string == "running");
-  CHECK(g->at("wait_reason").is(Json::Kind::null));
-  REQUIRE(g->has("backtrace"));
-  REQUIRE_FALSE(g->at("backtrace").array.empty());
-  CHECK(g->at("backtrace").array[0].string.find("gopool::debug::dump_json") == 0);
-  CHECK_FALSE(doc.at("goroutine_dump").has("calling_thread"));
+  CHECK(g->at("state").get<std::string>() == "running");
+  CHECK(g->at("wait_reason").is_null());
+  REQUIRE(g->contains("backtrace"));
+  REQUIRE_FALSE(g->at("backtrace").empty());
+  CHECK(g->at("backtrace")[0].get<std::string>().find("gopool::debug::dump_json") == 0);
+  CHECK_FALSE(doc.at("goroutine_dump").contains("calling_thread"));
+}
+
+namespace {
+
+#ifdef GOPOOL_TEST_HAVE_LIBDW
+constexpr bool kHaveLibdw = true;  // gopool found libdw: frames carry file and line
+#else
+constexpr bool kHaveLibdw = false;
+#endif
+
+// dump_here: a dump taken from a function only the full symbol table knows (internal linkage:
+// not exported even with ENABLE_EXPORTS); first and last get the lines around the call.
+[[gnu::noinline]] std::string dump_here(unsigned& first, unsigned& last) {
+  first = __LINE__;
+  std::string text = gopool::debug::dump_string();
+  last = __LINE__;
+  return text;
+}
+
+// Checks that the dump's frame for dump_here names it, this file and a line of its body.
+void check_frame_has_source(const std::string& text, unsigned first, unsigned last) {
+  INFO(text);
+  const auto frame = text.find("#1  ");
+  REQUIRE(frame != std::string::npos);
+  const std::string line = text.substr(frame, text.find('\n', frame) - frame);
+  INFO(line);
+  CHECK(line.find("dump_here") != std::string::npos);
+  const std::string file = "dump_test.cpp:";
+  const auto at = line.find(file);
+  REQUIRE(at != std::string::npos);
+  const unsigned number = static_cast<unsigned>(std::stoul(line.substr(at + file.size())));
+  CHECK(number > first);
+  CHECK(number < last);
+}
+
+}  // namespace
+
+TEST_CASE("with libdw, frames name their source file and line" * doctest::skip(!kHaveLibdw)) {
+  unsigned first = 0;
+  unsigned last = 0;
+  const std::string from_thread = dump_here(first, last);
+  check_frame_has_source(from_thread, first, last);
+
+  // On a goroutine too, whose stack is far smaller than a thread's.
+  std::string from_goroutine;
+  gopool::WaitGroup done;
+  done.add(1);
+  gopool::go([&] {
+    from_goroutine = dump_here(first, last);
+    done.done();
+  });
+  done.wait();
+  check_frame_has_source(from_goroutine, first, last);
 }
 
 TEST_CASE("a dump from a thread outside the runtime shows the thread's frames") {
@@ -261,8 +316,8 @@ TEST_CASE("a dump from a thread outside the runtime shows the thread's frames") 
         std::string::npos);
   CHECK(text.find("(calling goroutine)") == std::string::npos);
   const Json doc = dump_json_parsed();
-  REQUIRE(doc.at("goroutine_dump").has("calling_thread"));
-  CHECK_FALSE(doc.at("goroutine_dump").at("calling_thread").at("backtrace").array.empty());
+  REQUIRE(doc.at("goroutine_dump").contains("calling_thread"));
+  CHECK_FALSE(doc.at("goroutine_dump").at("calling_thread").at("backtrace").empty());
 }
 
 TEST_CASE("labelled goroutines are shown with their label and grouped under it in JSON") {
@@ -297,24 +352,82 @@ TEST_CASE("labelled goroutines are shown with their label and grouped under it i
   const Json* g = json_goroutine(doc, labelled, &container);
   REQUIRE(g != nullptr);
   CHECK(container == "ingest \"pool\"");
-  CHECK(g->at("label").string == "ingest \"pool\"");
+  CHECK(g->at("label").get<std::string>() == "ingest \"pool\"");
   REQUIRE(json_goroutine(doc, plain, &container) != nullptr);
   CHECK(container == "runtime");
 
   // Every container's count matches its list, and the total matches the sum.
-  double total = 0;
+  std::size_t total = 0;
   const Json& containers = doc.at("goroutine_dump").at("containers");
-  REQUIRE(containers.array.size() >= 2);
-  CHECK(containers.array[0].at("container").string == "runtime");
-  CHECK(containers.array[0].at("kind").string == "runtime");
-  for (const Json& c : containers.array) {
-    CHECK(c.at("goroutine_count").number == static_cast<double>(c.at("goroutines").array.size()));
-    total += c.at("goroutine_count").number;
-    if (c.at("container").string == "ingest \"pool\"") {
-      CHECK((c.at("kind").string == "label" || c.at("kind").string == "pool"));
+  REQUIRE(containers.size() >= 2);
+  CHECK(containers[0].at("container").get<std::string>() == "runtime");
+  CHECK(containers[0].at("kind").get<std::string>() == "runtime");
+  for (const Json& c : containers) {
+    CHECK(c.at("goroutine_count") == c.at("goroutines").size());
+    total += c.at("goroutine_count").get<std::size_t>();
+    if (c.at("container").get<std::string>() == "ingest \"pool\"") {
+      CHECK((c.at("kind").get<std::string>() == "label" ||
+             c.at("kind").get<std::string>() == "pool"));
     }
   }
-  CHECK(doc.at("goroutine_dump").at("goroutine_count").number == total);
+  CHECK(doc.at("goroutine_dump").at("goroutine_count") == total);
+
+  block.close();
+  done.wait();
+}
+
+TEST_CASE("JSON escapes quotes, backslashes and control characters, keeps UTF-8, mends bad bytes") {
+  // Static: a label must outlive its goroutine.
+  static const std::string tricky =
+      "q\"b\\s/n\nt\tc\x01\x1f del\x7f \u00e9 \u65e5\u672c \U0001F642";
+  static const std::string invalid =
+      "bad\xff"
+      "byte";  // not UTF-8
+  gopool::Chan<int> block;
+  std::atomic<std::uint64_t> a{0}, b{0};
+  gopool::WaitGroup done;
+  done.add(2);
+  auto labelled = [&](const std::string& label, std::atomic<std::uint64_t>& id) {
+    gopool::go([&] {
+      gopool::detail::set_goroutine_label(label.c_str());
+      id = gopool::this_goroutine::id();
+      (void)block.recv();
+      done.done();
+    });
+  };
+  labelled(tricky, a);
+  labelled(invalid, b);
+  REQUIRE(waits_for(a, WaitReason::chan_recv));
+  REQUIRE(waits_for(b, WaitReason::chan_recv));
+
+  std::ostringstream out;
+  gopool::debug::dump_json(out);
+  const std::string text = out.str();
+  INFO(text);
+  // RFC 8259: quote and backslash escaped, control characters as escapes, nothing raw below 0x20
+  // but the newline that ends the document; UTF-8 as it is.
+  CHECK(text.find(R"("q\"b\\s/n\nt\tc\u0001\u001f del)") != std::string::npos);
+  CHECK(text.find("\u00e9 \u65e5\u672c \U0001F642") != std::string::npos);
+  REQUIRE_FALSE(text.empty());
+  CHECK(text.back() == '\n');
+  const auto raw = std::find_if(text.begin(), text.end() - 1,
+                                [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+  CHECK(raw == text.end() - 1);
+
+  const Json doc = Json::parse(text);  // throws on invalid JSON, invalid UTF-8 included
+  std::string container;
+  const Json* g = json_goroutine(doc, a, &container);
+  REQUIRE(g != nullptr);
+  CHECK(g->at("label").get<std::string>() == tricky);
+  CHECK(container == tricky);
+  g = json_goroutine(doc, b, &container);
+  REQUIRE(g != nullptr);
+  CHECK(g->at("label").get<std::string>() ==
+        "bad\xef\xbf\xbd"
+        "byte");  // U+FFFD
+  CHECK(container ==
+        "bad\xef\xbf\xbd"
+        "byte");
 
   block.close();
   done.wait();

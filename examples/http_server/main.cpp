@@ -10,69 +10,29 @@
 // SIGINT or SIGTERM stops it gracefully (requests in flight finish).
 #include <signal.h>
 
-#include <charconv>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
-#include <string_view>
 
 #include <gopool/runtime.hpp>
 
+#include "command_line.hpp"
 #include "server.hpp"
-
-namespace {
-
-constexpr const char* kUsage =
-    "usage: http_server [--host IP] [--port N] [--capacity N] [--procs N] [--help]\n"
-    "  --host IP       address to listen on (default 127.0.0.1; '::1' for IPv6)\n"
-    "  --port N        port, 0 = any free one (default 8080)\n"
-    "  --capacity N    handlers running at once; more requests get 503 (default 1000)\n"
-    "  --procs N       gopool Ps (like GOMAXPROCS; default: the number of CPUs)\n"
-    "  --help          this text\n"
-    "Routes: /  /work?sleep_ms=N&spin_us=M  /stats\n";
-
-bool parse_int(const char* text, int min, int max, int& out) {
-  const std::string_view s(text);
-  int v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || end != s.data() + s.size() || v < min || v > max) {
-    return false;
-  }
-  out = v;
-  return true;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   http::ServerOptions options;
   int procs = 0;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-    const bool has_value = i + 1 < argc;
-    bool ok = has_value;
-    if (arg == "--host" && has_value) {
-      options.host = argv[++i];
-    } else if (arg == "--port" && has_value) {
-      ok = parse_int(argv[++i], 0, 65535, options.port);
-    } else if (arg == "--capacity" && has_value) {
-      ok = parse_int(argv[++i], 1, 10'000'000, options.capacity);
-    } else if (arg == "--procs" && has_value) {
-      ok = parse_int(argv[++i], 0, 1024, procs);
-    } else {
-      ok = false;
-    }
-    if (!ok) {
-      std::fprintf(stderr, "http_server: bad argument '%s'%s\n%s", argv[i],
-                   has_value ? "" : " (missing value?)", kUsage);
-      return 2;
-    }
-  }
+  CommandLine cli("http_server",
+                  "http_server: a small HTTP/1.1 server whose handlers run in a gopool::Pool of "
+                  "bounded\ncapacity; requests beyond it are answered 503 at once.");
+  cli.option("--host", options.host, "address to listen on ('::1' for IPv6)");
+  cli.option("--port", options.port, "port, 0 = any free one", 0, 65535);
+  cli.option("--capacity", options.capacity, "handlers running at once; more get 503", 1,
+             10'000'000);
+  cli.option("--procs", procs, "gopool Ps (like GOMAXPROCS); 0 = the number of CPUs", 0, 1024);
+  cli.footer("Routes: /  /work?sleep_ms=N&spin_us=M  /stats");
+  if (const std::optional<int> exit_code = cli.parse(argc, argv)) return *exit_code;
 
   // Signals go to this thread only (sigwait below): block them before any thread starts.
   sigset_t stop_signals;

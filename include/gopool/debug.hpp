@@ -62,10 +62,13 @@ GOPOOL_API std::vector<GoroutineRecord> goroutines();
 
 // dump: writes every live goroutine to out, as Go's traceback does: one entry per goroutine
 // with its id, state, wait reason and time waiting, label (pool) and creation site; the calling
-// goroutine (or thread) also gets a symbolized backtrace of its own frames. Function names in
-// the backtrace need the executable's symbols exported (-rdynamic, CMake ENABLE_EXPORTS);
-// otherwise frames show module and offset. Never parks; throws what the stream throws and
-// std::bad_alloc.
+// goroutine (or thread) also gets a symbolized backtrace of its own frames. When gopool was
+// built with libdw (elfutils; found at configure time), each frame names its function from the
+// module's full symbol table and, for code compiled with -g, its source file and line; without
+// libdw, function names need the executable's symbols exported (-rdynamic, CMake
+// ENABLE_EXPORTS), otherwise frames show module and offset. Never parks (with libdw the calling
+// thread waits while a helper thread reads the debug information: libdw needs more stack than
+// a goroutine has); throws what the stream throws and std::bad_alloc.
 GOPOOL_API void dump(std::ostream& out);
 
 // dump: writes the given goroutines in dump()'s format, without a backtrace (e.g. the survivors
@@ -87,8 +90,10 @@ GOPOOL_API std::string dump_string();
 //                                                    "function": "..."},
 //                                     "backtrace": [...]   (the caller only)}, ...]},
 //                    {"container": "http", "kind": "pool", ...}]}}
-// "kind" is "pool" when the label names a live pool, else "label". Strings are escaped; the
-// output is valid JSON (RFC 8259). Never parks; throws what the stream throws, std::bad_alloc.
+// "kind" is "pool" when the label names a live pool, else "label". Strings are escaped, bytes
+// that are not UTF-8 (in a label, say) become U+FFFD: the output is always valid JSON (RFC
+// 8259), on one line ending in a newline. Never parks; throws what the stream throws,
+// std::bad_alloc.
 GOPOOL_API void dump_json(std::ostream& out);
 
 // install_signal_dump: from now on SIGQUIT (kill -QUIT, Ctrl-\) writes the dump and the

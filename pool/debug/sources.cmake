@@ -2,6 +2,7 @@
 list(APPEND GOPOOL_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/backtrace.cpp
   ${CMAKE_CURRENT_LIST_DIR}/dump.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/dump_json.cpp
   ${CMAKE_CURRENT_LIST_DIR}/leak_check.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pools.cpp
   ${CMAKE_CURRENT_LIST_DIR}/signal_dump.cpp
