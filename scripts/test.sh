@@ -1,25 +1,30 @@
 #!/usr/bin/env bash
-# Installs what is missing, then builds and runs the whole suite three times: a normal build
-# (with -Werror, benchmarks and examples compiled), ASan+UBSan, and TSan.
+# Installs what is missing, then builds and runs the whole suite in each build kind: a normal
+# build (with -Werror, benchmarks and examples compiled), ASan+UBSan, TSan, and AArch64.
 # GOPOOL_TEST_BUILDS="normal address" limits the builds.
+# aarch64: a cross build whose tests run under qemu-user (not the stress tests, nor the
+# install_consumer test, which builds a consumer with the host's compiler).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
 jobs=$(nproc)
-builds=${GOPOOL_TEST_BUILDS:-"normal address thread"}
+builds=${GOPOOL_TEST_BUILDS:-"normal address thread aarch64"}
+scripts/install-deps.sh $builds
 status=0
 for kind in $builds; do
+  ctest_args=()
   case "$kind" in
     normal)  dir=build/test-normal;  flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
     address) dir=build/test-address; flags=(-DCMAKE_BUILD_TYPE=Debug -DGOPOOL_SANITIZE=address -DGOPOOL_BUILD_BENCHMARKS=OFF) ;;
     thread)  dir=build/test-thread;  flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DGOPOOL_SANITIZE=thread -DGOPOOL_BUILD_BENCHMARKS=OFF) ;;
+    aarch64) dir=build/test-aarch64; flags=(-DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/aarch64-linux-gnu.cmake -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGOPOOL_BUILD_BENCHMARKS=OFF -DGOPOOL_BUILD_EXAMPLES=OFF)
+             ctest_args=(-LE stress -E '^install_consumer$') ;;
     *) echo "unknown build kind: $kind" >&2; exit 2 ;;
   esac
   echo "=== $kind build ($dir) ==="
   cmake -S . -B "$dir" -DGOPOOL_WERROR=ON "${flags[@]}" >/dev/null
   cmake --build "$dir" -j "$jobs"
   echo "=== $kind tests ==="
-  if ! (cd "$dir" && ctest --output-on-failure --timeout 600 -j "$jobs"); then
+  if ! (cd "$dir" && ctest --output-on-failure --timeout 600 -j "$jobs" "${ctest_args[@]}"); then
     status=1
   fi
 done
