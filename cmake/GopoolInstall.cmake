@@ -13,3 +13,5 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/gopoolConfigVersion.cmake
   COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/gopoolConfig.cmake ${PROJECT_BINARY_DIR}/gopoolConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/gopool)
+# The gdb helper (`info goroutines`, `goroutine <id> bt`); tools/gdb/README.md says how to load it.
+install(FILES ${PROJECT_SOURCE_DIR}/tools/gdb/gopool.py DESTINATION ${CMAKE_INSTALL_DATADIR}/gopool/gdb)

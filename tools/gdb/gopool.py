@@ -1,7 +1,7 @@
 # gdb commands for programs built with gopool: see the goroutines of a live process or of a
 # core file, and the backtrace of a parked goroutine.
 #
-#   (gdb) source /usr/share/gopool/gdb/gopool.py     # or let gdb auto-load it (docs below)
+#   (gdb) source /usr/local/share/gopool/gdb/gopool.py   # installed with the package
 #   (gdb) info goroutines
 #   (gdb) goroutine 12 bt
 #
@@ -16,10 +16,9 @@
 # program needs debug info for gopool (RelWithDebInfo or Debug). The layout of a saved context
 # is the one pool/runtime/switch_<cpu>.S pushes and make_context() lays out.
 #
-# Auto-loading: gdb loads this file for a program when it is on gdb's auto-load path, or put
-#   add-auto-load-safe-path /usr/share/gopool/gdb
-#   source /usr/share/gopool/gdb/gopool.py
-# in ~/.gdbinit (with your install prefix).
+# Loading it in every gdb session: put `source <prefix>/share/gopool/gdb/gopool.py` in
+# ~/.gdbinit (tools/gdb/README.md has the details). In a program without gopool the commands
+# only say that the runtime's symbols are missing.
 
 import re
 
