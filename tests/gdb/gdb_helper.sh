@@ -51,7 +51,7 @@ target_id() {
 live() {
   local name=$1
   shift
-  gdb "${gdb_opts[@]}" -ex "break gdb_helper_ready" -ex run "${commands[@]}" \
+  gdb "${gdb_opts[@]}" -ex "break gdb_helper_ready" -ex run "${commands[@]}" -ex "backtrace 1" \
     -ex "gcore $work/$name.core" -ex kill --args "$program" "$@" >"$work/$name.txt" 2>&1
   echo "=== $name: live process ($*) ==="
   cat "$work/$name.txt"
@@ -64,6 +64,9 @@ live() {
     return 1
   fi
   [ -n "$(target_id "$work/$name.txt")" ] || fail "the program did not print its target goroutine"
+  # After `goroutine <id> bt` the thread's own backtrace is back.
+  expect "$work/$name.txt" "the thread's own frame after the goroutine's backtrace" '^#0 +gdb_helper_ready \(\)'
+
   [ -s "$work/$name.core" ] || fail "gcore wrote no core file"
 }
 # on_core <name> <core> <target id>: runs the commands on a core file.
