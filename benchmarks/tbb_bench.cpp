@@ -1,5 +1,5 @@
 // oneTBB, for side-by-side figures with BM_PoolPost (built only when Debian's libtbb-dev is
-// installed; benchmarks/pool_compare.sh shows them when present). Two workers take empty tasks
+// installed; benchmarks/compare runs oneTBB one process per point). Two workers take empty tasks
 // from one outside thread, as gopool's 2 Ps do in BM_PoolPost:
 // BM_TbbArenaEnqueue: task_arena::enqueue() from the outside thread (fire and forget, TBB's
 //   nearest to post()), waiting for the tasks after every batch of 10 000.

@@ -51,6 +51,7 @@ std::pair<detail::PoolCore*, std::error_code> MultiPool::acquire(detail::PoolGra
   detail::PoolCore* core = &pools_[next(strategy_)]->core_;
   std::error_code ec = core->acquire(grant, wait);
   if (ec == errc::pool_overload && strategy_ == LoadBalancing::round_robin) {
+    core->abandon();
     core = &pools_[next(LoadBalancing::least_tasks)]->core_;
     ec = core->acquire(grant, wait);
   }
@@ -135,8 +136,8 @@ void MultiPool::release() {
   }
 }
 
-std::error_code MultiPool::release_timeout(Clock::duration timeout) {
-  const Clock::time_point deadline = detail::deadline_after(timeout);
+std::error_code MultiPool::release_timeout_clock(Clock::duration timeout) {
+  const Clock::time_point deadline = detail::deadline_in(timeout);
   bool expected = false;
   if (!closed_.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) {
     return errc::pool_closed;

@@ -33,6 +33,7 @@
 
 #include "gopool/chan.hpp"
 #include "gopool/context.hpp"
+#include "gopool/detail/deadline.hpp"
 #include "gopool/select.hpp"
 #include "worker.hpp"
 #include "worker_queue.hpp"
@@ -95,23 +96,29 @@ std::string describe(const std::exception_ptr& error) {
 }  // namespace
 
 // Waiter: a caller blocked in acquire(), on its own stack. Filled in by whoever grants it a
-// worker (or closes the pool) under the lock, then unparked.
+// worker (or closes the pool) under the lock, then woken. A wake-up proves nothing by itself:
+// the caller believes only `outcome`, and only once its WaitState holds a result (or, for a
+// Context wait, once `signal` is closed).
 struct PoolCore::Waiter {
-  enum State : std::uint8_t { waiting, granted, closed };
-  Parker* parker = nullptr;
+  enum Outcome : std::uint8_t { waiting, granted, closed };
+  WaitState ws;
   Chan<std::monostate>* signal = nullptr;  // set: notify by closing it (a Context wait)
   Waiter* prev = nullptr;                  // WaitQueue links; `next` also chains a Wakeups list
   Waiter* next = nullptr;
   bool queued = false;
+  Outcome outcome = waiting;  // written under the lock before the wake
   PoolGrant grant;
-  std::atomic<std::uint8_t> state{waiting};
 };
 
 // Sleeper: a caller of wait(), release_timeout() or the destructor, on its own stack.
 struct PoolCore::Sleeper {
-  Parker* parker = nullptr;
+  WaitState ws;
   Sleeper* next = nullptr;
 };
+
+namespace {
+constexpr WaitState::Result kWoken = WaitState::kFirstResult;
+}  // namespace
 
 // Wakeups: what one critical section decided to wake; delivered after unlocking.
 struct PoolCore::Wakeups {
@@ -154,6 +161,7 @@ PoolCore::PoolCore(int capacity, PoolOptions options)
 
 PoolCore::~PoolCore() {
   shutdown();
+  drain();
   while (free_workers_ != nullptr) {
     PoolWorker* next = free_workers_->next_free;
     delete free_workers_;
@@ -164,6 +172,25 @@ PoolCore::~PoolCore() {
 void PoolCore::shutdown() {
   release();
   sleep_on(exit_sleepers_, &PoolCore::exit_done, nullptr);
+}
+
+void PoolCore::drain() noexcept {
+  // Callers woken by close() may still be on their way out (a rejected task goes to on_reject,
+  // which may run it): wait until the last of them has made its last touch of *this.
+  WaitState me;
+  drained_ = &me;
+  if (users_.fetch_sub(1, std::memory_order_acq_rel) != 1) {
+    (void)me.wait(WaitReason::wait_group);
+  }
+}
+
+void PoolCore::leave() noexcept {
+  // While the pool lives, users_ counts its own reference too, so only a caller that leaves
+  // after drain() dropped that reference sees 1 here; drain() waits for it, so drained_ is
+  // still valid. Nothing of *this is touched after the decrement otherwise.
+  if (users_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    drained_->wake(kWoken);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -190,6 +217,7 @@ bool PoolCore::try_take_locked(PoolGrant& grant, Wakeups& wk) noexcept {
 }
 
 std::error_code PoolCore::acquire(PoolGrant& grant, const PoolWait& wait) {
+  users_.fetch_add(1, std::memory_order_relaxed);  // until dispatch(), reject() or abandon()
   Wakeups wk;
   lock_.lock();
   if (closed_.load(std::memory_order_relaxed)) {
@@ -228,16 +256,15 @@ std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const PoolWait& wait
     return wait_for_worker(grant, *wait.context, wk);
   }
   Waiter me;
-  me.parker = current_parker();
   enqueue_waiter_locked(&me, wk);
   lock_.unlock();
-  deliver(wk);  // may already grant `me`: the park below then returns at once
+  deliver(wk);  // may already grant `me`: the wait below then returns at once
 
-  if (wait.kind == PoolWait::Kind::forever) {
-    park(me.parker, WaitReason::pool_submit);
-  } else if (!park_until(me.parker, wait.deadline, WaitReason::pool_submit)) {
+  const Clock::time_point deadline =
+      wait.kind == PoolWait::Kind::forever ? kForever : wait.deadline;
+  if (me.ws.wait_until(deadline, WaitReason::pool_submit) == WaitState::kPending) {
     lock_.lock();
-    if (me.state.load(std::memory_order_relaxed) == Waiter::waiting) {
+    if (me.queued) {
       waiters_.remove(&me);
       bump(waiting_, -1);
       note_attention_locked();
@@ -245,9 +272,9 @@ std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const PoolWait& wait
       return errc::timeout;
     }
     lock_.unlock();
-    park(me.parker, WaitReason::pool_submit);  // the grant's unpark is on its way
+    (void)me.ws.wait(WaitReason::pool_submit);  // granted meanwhile: the wake is on its way
   }
-  if (me.state.load(std::memory_order_acquire) == Waiter::closed) {
+  if (me.outcome == Waiter::closed) {
     return errc::pool_closed;
   }
   grant = me.grant;
@@ -269,7 +296,6 @@ std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const Context& conte
   wk = Wakeups{};
   Chan<std::monostate> signal;  // may throw std::bad_alloc: nothing is enqueued yet
   Waiter me;
-  me.parker = current_parker();
   me.signal = &signal;
   lock_.lock();
   if (closed_.load(std::memory_order_relaxed)) {
@@ -288,7 +314,7 @@ std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const Context& conte
   const std::size_t fired = select(on_recv(signal), on_recv(context.done()));
   if (fired == 1) {
     lock_.lock();
-    if (me.state.load(std::memory_order_relaxed) == Waiter::waiting) {
+    if (me.queued) {
       waiters_.remove(&me);
       bump(waiting_, -1);
       note_attention_locked();
@@ -299,7 +325,7 @@ std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const Context& conte
     lock_.unlock();
     (void)signal.recv();  // granted meanwhile: its close is on its way
   }
-  if (me.state.load(std::memory_order_acquire) == Waiter::closed) {
+  if (me.outcome == Waiter::closed) {
     return errc::pool_closed;
   }
   grant = me.grant;
@@ -327,7 +353,7 @@ PoolCore::Waiter* PoolCore::grant_idle_locked() noexcept {
     Waiter* waiter = pop_waiter_locked();
     bump(busy_, 1);
     waiter->grant = {w, false};
-    waiter->state.store(Waiter::granted, std::memory_order_release);
+    waiter->outcome = Waiter::granted;
     waiter->next = nullptr;
     *tail = waiter;
     tail = &waiter->next;
@@ -345,7 +371,7 @@ PoolCore::Waiter* PoolCore::grant_spawns_locked() noexcept {
     bump(alive_, 1);
     bump(busy_, 1);
     w->grant = {pop_free_locked(), true};
-    w->state.store(Waiter::granted, std::memory_order_release);
+    w->outcome = Waiter::granted;
     *tail = w;
     tail = &w->next;
   }
@@ -353,6 +379,10 @@ PoolCore::Waiter* PoolCore::grant_spawns_locked() noexcept {
 }
 
 void PoolCore::dispatch(const PoolGrant& grant, Task&& task) {
+  struct Leave {
+    PoolCore* core;
+    ~Leave() { core->leave(); }
+  } leave{this};
   PoolWorker* w = grant.worker;
   if (!grant.fresh) {
     w->task = std::move(task);
@@ -388,6 +418,10 @@ void PoolCore::dispatch(const PoolGrant& grant, Task&& task) {
 }
 
 void PoolCore::reject(Task&& task, std::error_code reason) {
+  struct Leave {
+    PoolCore* core;
+    ~Leave() { core->leave(); }
+  } leave{this};
   rejected_.fetch_add(1, std::memory_order_relaxed);
   const RejectHandler& handler = options_.on_reject;
   if (handler.custom()) {
@@ -430,33 +464,28 @@ std::error_code PoolCore::null_task_error() const noexcept {
 // ---------------------------------------------------------------------------------------------
 // The worker side
 
-void PoolCore::send_mail(PoolWorker* w, std::uint32_t mail) noexcept {
-  if (w->mail.exchange(mail, std::memory_order_acq_rel) == PoolWorker::kParking) {
-    unpark(w->parker);
-  }
+void PoolCore::send_mail(PoolWorker* w, WaitState::Result mail) noexcept {
+  w->mail.wake(mail);
 }
 
-std::uint32_t PoolCore::wait_for_mail(PoolWorker* w, IdleState& idle) noexcept {
-  // Spin briefly first: a producer posting back-to-back usually hands the next task to the
+WaitState::Result PoolCore::wait_for_mail(PoolWorker* w, IdleState& idle) noexcept {
+  // Poll briefly first: a producer posting back-to-back usually hands the next task to the
   // worker that went idle last (LIFO), which can then run it without a trip through the
-  // scheduler. The spin adapts: it doubles when mail came during it and halves when it did not,
+  // scheduler. The poll adapts: it doubles when mail came during it and halves when it did not,
   // so where it does not pay (few cores, a slow producer) it costs next to nothing.
-  std::uint32_t mail = w->mail.load(std::memory_order_acquire);
+  WaitState::Result mail = w->mail.result();
   int budget = idle.spin_budget;
   if (budget == 0 && ++idle.parks_without_spin >= kSpinProbeEvery) {
     idle.parks_without_spin = 0;
     budget = 1;  // probe now and then whether spinning pays again
   }
-  for (int i = 0; i < budget && mail == PoolWorker::kEmpty; ++i) {
+  for (int i = 0; i < budget && mail == WaitState::kPending; ++i) {
     cpu_relax();
-    mail = w->mail.load(std::memory_order_acquire);
+    mail = w->mail.result();
   }
-  if (mail == PoolWorker::kEmpty &&
-      w->mail.compare_exchange_strong(mail, PoolWorker::kParking, std::memory_order_acq_rel,
-                                      std::memory_order_acquire)) {
+  if (mail == WaitState::kPending) {
     idle.spin_budget = budget / 2;
-    park(w->parker, WaitReason::pool_idle);  // the sender that replaces kParking unparks us
-    mail = w->mail.load(std::memory_order_acquire);
+    mail = w->mail.wait(WaitReason::pool_idle);
     idle.unparked_streak = 0;
   } else {
     idle.spin_budget = std::min(2 * budget + 1, kMaxIdleSpins);
@@ -467,12 +496,12 @@ std::uint32_t PoolCore::wait_for_mail(PoolWorker* w, IdleState& idle) noexcept {
       yield();
     }
   }
-  w->mail.store(PoolWorker::kEmpty, std::memory_order_relaxed);
+  w->mail.reset();  // the sender that took this worker off the idle queue is done with it
   return mail;
 }
 
 void PoolCore::worker_main(PoolWorker* w) {
-  w->parker = current_parker();
+  w->mail.rebind();
   IdleState idle;
   for (;;) {
     std::exception_ptr error;
@@ -566,7 +595,7 @@ void PoolCore::settle_locked(PoolWorker*& exits) const noexcept {
     w->last_used = now;
     // Whoever takes w next exchanges its parker's state, on a line w's own thread wrote last:
     // fetch it now, while the rest of the list is filed, rather than stall on it then.
-    __builtin_prefetch(w->parker, 1);
+    __builtin_prefetch(&w->mail, 1);
     if (closed || !idle_->insert(w)) {
       w->next_returned = exits;  // released meanwhile (or no room to file it): it stops
       exits = w;
@@ -692,18 +721,18 @@ void PoolCore::deliver(const Wakeups& wk) noexcept {
       const Chan<std::monostate> signal = *w->signal;  // keep it alive past the wake-up
       signal.close();
     } else {
-      unpark(w->parker);
+      w->ws.wake(kWoken);
     }
     w = next;
   }
   for (Sleeper* s = wk.idle; s != nullptr;) {
     Sleeper* next = s->next;
-    unpark(s->parker);
+    s->ws.wake(kWoken);
     s = next;
   }
   for (Sleeper* s = wk.exit; s != nullptr;) {
     Sleeper* next = s->next;
-    unpark(s->parker);  // may let the pool be destroyed: touch nothing of it afterwards
+    s->ws.wake(kWoken);  // may let the pool be destroyed: touch nothing of it afterwards
     s = next;
   }
 }
@@ -791,7 +820,7 @@ bool PoolCore::close() {
   idle_->take_all(idle);
   Waiter** tail = &wk.waiters;
   while (Waiter* w = pop_waiter_locked()) {
-    w->state.store(Waiter::closed, std::memory_order_release);
+    w->outcome = Waiter::closed;
     w->next = nullptr;
     *tail = w;
     tail = &w->next;
@@ -810,7 +839,7 @@ void PoolCore::release() {
 }
 
 std::error_code PoolCore::release_timeout(Clock::duration timeout) {
-  const Clock::time_point deadline = deadline_after(timeout);
+  const Clock::time_point deadline = deadline_in(timeout);
   if (!close()) {
     return errc::pool_closed;
   }
@@ -852,7 +881,6 @@ bool PoolCore::exit_done() const noexcept {
 bool PoolCore::sleep_on(Sleeper*& list, bool (PoolCore::*done)() const noexcept,
                         const Clock::time_point* deadline) {
   Sleeper me;
-  me.parker = current_parker();
   Wakeups wk;
   lock_.lock();
   if (returned_.load(std::memory_order_relaxed) == nullptr && (this->*done)()) {
@@ -864,11 +892,8 @@ bool PoolCore::sleep_on(Sleeper*& list, bool (PoolCore::*done)() const noexcept,
   collect_locked(wk);  // files the returned workers; wakes `me` (unparks it) if already done
   lock_.unlock();
   deliver(wk);
-  if (deadline == nullptr) {
-    park(me.parker, WaitReason::wait_group);
-    return true;
-  }
-  if (park_until(me.parker, *deadline, WaitReason::wait_group)) {
+  if (me.ws.wait_until(deadline != nullptr ? *deadline : kForever, WaitReason::wait_group) !=
+      WaitState::kPending) {
     return true;
   }
   lock_.lock();
@@ -880,7 +905,7 @@ bool PoolCore::sleep_on(Sleeper*& list, bool (PoolCore::*done)() const noexcept,
     }
   }
   lock_.unlock();
-  park(me.parker, WaitReason::wait_group);  // taken by a notifier: its unpark is on its way
+  (void)me.ws.wait(WaitReason::wait_group);  // taken by a notifier: its wake is on its way
   return true;
 }
 
@@ -891,7 +916,10 @@ void PoolCore::start_purge() {
   if (options_.disable_purge) {
     return;
   }
-  purge_timer_.start(Clock::now() + options_.expiry, [this] { purge_tick(); });
+  const Clock::time_point when = add_saturating(Clock::now(), to_clock_duration(options_.expiry));
+  if (when != kForever) {  // an expiry beyond the clock's range never purges
+    purge_timer_.start(when, [this] { purge_tick(); });
+  }
 }
 
 void PoolCore::stop_purge() noexcept {
@@ -905,7 +933,8 @@ void PoolCore::stop_purge() noexcept {
 }
 
 void PoolCore::purge_tick() noexcept {
-  const Clock::time_point cutoff = Clock::now() - options_.expiry;
+  const Clock::duration expiry = to_clock_duration(options_.expiry);
+  const Clock::time_point cutoff = add_saturating(Clock::now(), -expiry);
   Wakeups wk;
   lock_.lock();
   settle_locked(wk.exits);  // workers that returned since the last holder count as idle
@@ -925,7 +954,7 @@ void PoolCore::purge_tick() noexcept {
   expired_.clear();
   if (open) {
     try {
-      purge_timer_.start(Clock::now() + options_.expiry, [this] { purge_tick(); });
+      purge_timer_.start(add_saturating(Clock::now(), expiry), [this] { purge_tick(); });
     } catch (const std::exception& e) {
       logger_->error("gopool: cannot re-arm the pool's purge timer: {}", e.what());
     }
@@ -944,17 +973,6 @@ void PoolLock::lock_slow() noexcept {
       sched_yield();
     }
   }
-}
-
-Clock::time_point deadline_after(Clock::duration timeout) noexcept {
-  const Clock::time_point now = Clock::now();
-  if (timeout <= Clock::duration::zero()) {
-    return now;
-  }
-  if (timeout >= Clock::time_point::max() - now) {
-    return Clock::time_point::max();
-  }
-  return now + timeout;
 }
 
 }  // namespace gopool::detail

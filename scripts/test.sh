@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Installs what is missing, then builds and runs the whole suite in each build kind: a normal
-# build (with -Werror, benchmarks and examples compiled), ASan+UBSan, TSan, and AArch64.
-# GOPOOL_TEST_BUILDS="normal address" limits the builds.
+# Installs what is missing, then builds and runs the whole suite in each build kind: a normal build
+# (with -Werror, benchmarks and examples compiled), ASan+UBSan in chaos mode (spurious and stale
+# wake-ups, odd scheduling; the seed is printed by each test and replayed with
+# GOPOOL_CHAOS_SEED=N), TSan, and AArch64.
+# GOPOOL_TEST_BUILDS="normal address" limits the builds ("address" is ASan+UBSan without chaos).
 # aarch64: a cross build whose tests run under qemu-user (not the stress tests, nor the
 # install_consumer test, which builds a consumer with the host's compiler).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
-builds=${GOPOOL_TEST_BUILDS:-"normal address thread aarch64"}
+builds=${GOPOOL_TEST_BUILDS:-"normal chaos thread aarch64"}
 scripts/install-deps.sh $builds
 status=0
 for kind in $builds; do
@@ -15,6 +17,7 @@ for kind in $builds; do
   case "$kind" in
     normal)  dir=build/test-normal;  flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
     address) dir=build/test-address; flags=(-DCMAKE_BUILD_TYPE=Debug -DGOPOOL_SANITIZE=address -DGOPOOL_BUILD_BENCHMARKS=OFF) ;;
+    chaos)   dir=build/test-chaos;   flags=(-DCMAKE_BUILD_TYPE=Debug -DGOPOOL_SANITIZE=address -DGOPOOL_CHAOS=ON -DGOPOOL_BUILD_BENCHMARKS=OFF) ;;
     thread)  dir=build/test-thread;  flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DGOPOOL_SANITIZE=thread -DGOPOOL_BUILD_BENCHMARKS=OFF) ;;
     aarch64) dir=build/test-aarch64; flags=(-DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/aarch64-linux-gnu.cmake -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGOPOOL_BUILD_BENCHMARKS=OFF -DGOPOOL_BUILD_EXAMPLES=OFF)
              ctest_args=(-LE stress -E '^install_consumer$') ;;

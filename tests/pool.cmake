@@ -7,6 +7,7 @@ target_include_directories(worker_ring_test PRIVATE ${PROJECT_SOURCE_DIR}/pool)
 gopool_add_test(pool_test TIMEOUT 600)
 gopool_add_test(pool_with_func_test TIMEOUT 600)
 gopool_add_test(multi_pool_test)
+gopool_add_test(pool_hostile_test TIMEOUT 600)
 
 # The stress test lives in tests/stress/ and carries the `stress` label (ctest -LE stress skips it).
 add_executable(pool_stress_test stress/pool_stress_test.cpp)

@@ -11,6 +11,8 @@ gopool_add_test(deadlock_test)
 gopool_add_test(sysmon_test)
 gopool_add_test(netpoll_test)
 gopool_add_test(wait_group_test)
+gopool_add_test(wait_state_test)
+target_include_directories(wait_state_test PRIVATE ${PROJECT_SOURCE_DIR}/pool)
 
 # find_package(gopool) from an installed tree works for a consumer project.
 set(gopool_consumer_cxx_flags "")

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <limits>
 #include <chrono>
 #include <mutex>
 #include <set>
@@ -201,4 +202,15 @@ TEST_CASE("recycling reuses dead goroutines; recycle=false does not") {
   gopool::set_procs(old);
   CHECK(with_recycling >= 450);
   CHECK(without == 0);
+}
+
+TEST_CASE("set_procs beyond kMaxProcs sets kMaxProcs; INT_MAX too; <= 0 only queries") {
+  const int old = gopool::set_procs(10000);
+  CHECK(gopool::procs() == gopool::kMaxProcs);
+  CHECK(gopool::set_procs(std::numeric_limits<int>::max()) == gopool::kMaxProcs);
+  CHECK(gopool::procs() == gopool::kMaxProcs);
+  CHECK(gopool::set_procs(0) == gopool::kMaxProcs);
+  CHECK(gopool::set_procs(-5) == gopool::kMaxProcs);
+  gopool::set_procs(old);
+  CHECK(gopool::procs() == old);
 }

@@ -7,6 +7,7 @@ gopool_add_test(semaphore_test)
 gopool_add_test(ticker_test)
 gopool_add_test(context_test)
 gopool_add_test(leak_seeds_test)
+gopool_add_test(deadline_test)
 
 # The prime sieve example (built when examples are): the first 1000 primes end with 7919.
 if(GOPOOL_BUILD_EXAMPLES)

@@ -15,10 +15,10 @@
 #include <type_traits>
 #include <utility>
 
-#include "gopool/detail/parker.hpp"
+#include "gopool/detail/deadline.hpp"
 #include "gopool/detail/spin_lock.hpp"
-#include "gopool/detail/sync_time.hpp"
 #include "gopool/detail/wait_queue.hpp"
+#include "gopool/detail/wait_state.hpp"
 #include "gopool/runtime.hpp"
 
 namespace gopool {
@@ -41,14 +41,17 @@ namespace detail {
 // that select is skipped. Like Go's selectDone.
 struct SelectGate {
   std::atomic<std::uint32_t> claimed{0};
-  std::uint32_t fired = 0;        // index of the case that completed; written by the claimer
-  std::atomic<bool> done{false};  // set by the claimer once the case's transfer is complete
+  std::uint32_t fired = 0;  // index of the case that completed; written by the claimer
+  WaitState ws;             // woken by the claimer once the case's transfer is complete
 };
 
+// The result a completer publishes in a channel waiter's WaitState.
+inline constexpr WaitState::Result kChanDone = WaitState::kFirstResult;
+
 // ChanWaiter: a goroutine or thread blocked on one channel operation (Go's sudog). Lives on
-// the waiter's stack; every field but `parker` is guarded by the channel's lock.
+// the waiter's stack; its fields are guarded by the channel's lock.
 struct ChanWaiter {
-  Parker* parker = nullptr;
+  WaitState* ws = nullptr;  // a single operation's; a select case waits on its gate's
   // Receiver: the std::optional<T> to fill. Sender: the T to move from.
   void* slot = nullptr;
   SelectGate* gate = nullptr;  // null for a single (non-select) operation
@@ -58,9 +61,14 @@ struct ChanWaiter {
   bool ok = false;          // set by the completer: true = value moved, false = channel closed
   bool queued = false;      // linked in a ChanWaitQueue
   bool sender = false;      // queued as a sender (else as a receiver)
-  // Set (after ok) by the completer of a single operation just before it unparks; the waiter
-  // parks until it sees it, so a spurious wake-up can never end a wait early.
-  std::atomic<bool> done{false};
+};
+
+// SingleWaiter: a ChanWaiter for one (non-select) operation, with its own WaitState.
+struct SingleWaiter : ChanWaiter {
+  SingleWaiter() noexcept { ws = &state; }
+  SingleWaiter(const SingleWaiter&) = delete;
+  SingleWaiter& operator=(const SingleWaiter&) = delete;
+  WaitState state;
 };
 
 // ChanWaitQueue: FIFO of waiters on one side of a channel. Guarded by the channel's lock.
@@ -93,16 +101,10 @@ inline void complete_waiter(ChanWaiter* w, bool ok) noexcept {
   }
 }
 
-// Publishes a completed waiter (its done flag, or its select's) and unparks it. w must not be
-// touched afterwards: the waiter may return at once and its node vanish.
+// Wakes a completed waiter (or its select). w must not be touched afterwards: the waiter may
+// return at once and its node vanish.
 inline void wake_waiter(ChanWaiter* w) noexcept {
-  Parker* parker = w->parker;
-  if (w->gate != nullptr) {
-    w->gate->done.store(true, std::memory_order_release);
-  } else {
-    w->done.store(true, std::memory_order_release);
-  }
-  unpark(parker);
+  (w->gate != nullptr ? &w->gate->ws : w->ws)->wake(kChanDone);
 }
 
 // Wakes a list of completed waiters linked through `next` (each link read before its waiter
@@ -115,11 +117,9 @@ inline void wake_all(ChanWaiter* list) noexcept {
   }
 }
 
-// Parks until a completer marks w done.
-inline void park_until_done(ChanWaiter& w, WaitReason reason) noexcept {
-  while (!w.done.load(std::memory_order_acquire)) {
-    park(w.parker, reason);
-  }
+// Blocks until a completer has woken w.
+inline void wait_done(ChanWaiter& w, WaitReason reason) noexcept {
+  (void)w.ws->wait(reason);
 }
 
 // ChanCore: the untyped part of a channel: lock, wait queues, ring indices, closed flag,
@@ -390,12 +390,11 @@ class Chan {
       case detail::SendStatus::blocked:
         break;
     }
-    detail::ChanWaiter me;
-    me.parker = detail::current_parker();
+    detail::SingleWaiter me;
     me.slot = std::addressof(v);
     s->enqueue_send_locked(&me);
     s->unlock();
-    detail::park_until_done(me, detail::WaitReason::chan_send);
+    detail::wait_done(me, detail::WaitReason::chan_send);
     if (!me.ok) {
       throw_closed();
     }
@@ -416,12 +415,11 @@ class Chan {
       }
       return out;
     }
-    detail::ChanWaiter me;
-    me.parker = detail::current_parker();
+    detail::SingleWaiter me;
     me.slot = std::addressof(out);
     s->enqueue_recv_locked(&me);
     s->unlock();
-    detail::park_until_done(me, detail::WaitReason::chan_recv);
+    detail::wait_done(me, detail::WaitReason::chan_recv);
     return out;
   }
 
@@ -493,8 +491,7 @@ class Chan {
       }
       return st == detail::SendStatus::sent;
     }
-    detail::ChanWaiter me;
-    me.parker = detail::current_parker();
+    detail::SingleWaiter me;
     me.slot = std::addressof(v);
     s->enqueue_send_locked(&me);
     s->unlock();
@@ -528,8 +525,7 @@ class Chan {
       }
       return out;
     }
-    detail::ChanWaiter me;
-    me.parker = detail::current_parker();
+    detail::SingleWaiter me;
     me.slot = std::addressof(out);
     s->enqueue_recv_locked(&me);
     s->unlock();
@@ -603,9 +599,6 @@ class Chan {
 
   template <class Rep, class Period>
   static Clock::time_point deadline_after(std::chrono::duration<Rep, Period> d) {
-    if (d <= d.zero()) {
-      return Clock::time_point::min();
-    }
     return detail::deadline_in(d);
   }
 
@@ -613,19 +606,17 @@ class Chan {
   // waits for that completer's wake-up. True if completed (value moved or closed).
   static bool wait_until(detail::ChanState<T>* s, detail::ChanWaiter& me,
                          Clock::time_point deadline, detail::WaitReason reason) noexcept {
-    while (!me.done.load(std::memory_order_acquire)) {
-      if (!detail::park_until(me.parker, deadline, reason)) {
-        s->lock();
-        const bool still_queued = me.queued;
-        s->dequeue_locked(&me);
-        s->unlock();
-        if (still_queued) {
-          return false;
-        }
-        detail::park_until_done(me, reason);  // a completer took it: its wake-up is on the way
-        return true;
-      }
+    if (me.ws->wait_until(deadline, reason) != detail::WaitState::kPending) {
+      return true;
     }
+    s->lock();
+    const bool still_queued = me.queued;
+    s->dequeue_locked(&me);
+    s->unlock();
+    if (still_queued) {
+      return false;
+    }
+    detail::wait_done(me, reason);  // a completer took it: its wake-up is on the way
     return true;
   }
 

@@ -9,7 +9,7 @@
 #include <variant>
 
 #include "gopool/chan.hpp"
-#include "gopool/detail/sync_time.hpp"
+#include "gopool/detail/deadline.hpp"
 #include "gopool/runtime.hpp"
 
 namespace gopool {

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "gopool/detail/goroutine_info.hpp"
-#include "gopool/detail/parker.hpp"
+#include "gopool/detail/wait_state.hpp"
 #include "gopool/runtime_stats.hpp"
 
 namespace gopool {

@@ -14,8 +14,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "gopool/detail/parker.hpp"
-#include "gopool/detail/sync_time.hpp"
+#include "gopool/detail/deadline.hpp"
+#include "gopool/detail/wait_state.hpp"
 #include "gopool/runtime.hpp"
 
 namespace gopool {
@@ -41,27 +41,14 @@ class FutureCore {
   void mark_ready() noexcept {
     const std::uintptr_t old = state_.exchange(kReady, std::memory_order_acq_rel);
     if (old != kPending) {
-      unpark(reinterpret_cast<Parker*>(old));
+      reinterpret_cast<WaitState*>(old)->wake(kWoken);
     }
   }
 
   // Blocks until ready (a goroutine parks, a thread waits).
-  void wait() noexcept {
-    if (ready()) {
-      return;
-    }
-    Parker* self = current_parker();
-    std::uintptr_t expected = kPending;
-    if (!state_.compare_exchange_strong(expected, reinterpret_cast<std::uintptr_t>(self),
-                                        std::memory_order_acq_rel, std::memory_order_acquire)) {
-      return;  // became ready meanwhile
-    }
-    do {
-      park(self, WaitReason::future);
-    } while (!ready());
-  }
+  void wait() noexcept { (void)wait_until(kForever); }
 
-  // Blocks until ready or deadline; true if ready.
+  // Blocks until ready or deadline (time_point::max(): no limit); true if ready.
   bool wait_until(std::chrono::steady_clock::time_point deadline) noexcept {
     if (ready()) {
       return true;
@@ -69,26 +56,23 @@ class FutureCore {
     if (deadline <= std::chrono::steady_clock::now()) {
       return false;
     }
-    Parker* self = current_parker();
+    WaitState me;
+    const auto mine = reinterpret_cast<std::uintptr_t>(&me);
     std::uintptr_t expected = kPending;
-    if (!state_.compare_exchange_strong(expected, reinterpret_cast<std::uintptr_t>(self),
-                                        std::memory_order_acq_rel, std::memory_order_acquire)) {
+    if (!state_.compare_exchange_strong(expected, mine, std::memory_order_acq_rel,
+                                        std::memory_order_acquire)) {
+      return true;  // became ready meanwhile (there is only ever one waiter)
+    }
+    if (me.wait_until(deadline, WaitReason::future) != WaitState::kPending) {
       return true;
     }
-    while (!ready()) {
-      if (park_until(self, deadline, WaitReason::future)) {
-        continue;  // notified (or a spurious wake-up: then ready() is still false)
-      }
-      // Timed out: withdraw; if the setter already took our Parker, its unpark is on the way.
-      expected = reinterpret_cast<std::uintptr_t>(self);
-      if (state_.compare_exchange_strong(expected, kPending, std::memory_order_acq_rel,
-                                         std::memory_order_acquire)) {
-        return false;
-      }
-      do {
-        park(self, WaitReason::future);
-      } while (!ready());
+    // Timed out: withdraw; if the setter took `me` first, its wake-up is on the way.
+    expected = mine;
+    if (state_.compare_exchange_strong(expected, kPending, std::memory_order_acq_rel,
+                                       std::memory_order_acquire)) {
+      return false;
     }
+    (void)me.wait(WaitReason::future);
     return true;
   }
 
@@ -115,8 +99,9 @@ class FutureCore {
  private:
   static constexpr std::uintptr_t kPending = 0;
   static constexpr std::uintptr_t kReady = 1;
+  static constexpr WaitState::Result kWoken = WaitState::kFirstResult;
 
-  // kPending, kReady, or the waiting Parker* (pending with a waiter).
+  // kPending, kReady, or the waiting WaitState* (pending with a waiter).
   std::atomic<std::uintptr_t> state_{kPending};
   std::atomic<std::uint32_t> refs_{2};
   void (*destroy_)(FutureCore*);

@@ -61,9 +61,7 @@ class MultiPool {
   // post_for: post() waiting at most `timeout` for a worker, else errc::timeout.
   template <class Rep, class Period, detail::PostableTask F>
   [[nodiscard]] std::error_code post_for(std::chrono::duration<Rep, Period> timeout, F&& f) {
-    return post_impl(detail::PoolWait::until(
-                         detail::deadline_after(std::chrono::ceil<Clock::duration>(timeout))),
-                     std::forward<F>(f));
+    return post_impl(detail::PoolWait::until(detail::deadline_in(timeout)), std::forward<F>(f));
   }
 
   // post: post() that gives up waiting for a worker when ctx is done (error: ctx.err()).
@@ -115,7 +113,11 @@ class MultiPool {
   // release_timeout: closes every pool and waits (a goroutine parks, a thread waits) until all
   // their workers have exited: errc::timeout if some still run after `timeout`,
   // errc::pool_closed at once if the multi-pool was already closed.
-  std::error_code release_timeout(Clock::duration timeout);
+  // A timeout beyond the clock's range waits as long as it takes.
+  template <class Rep, class Period>
+  std::error_code release_timeout(std::chrono::duration<Rep, Period> timeout) {
+    return release_timeout_clock(detail::to_clock_duration(timeout));
+  }
 
   // reboot: reopens a closed multi-pool and every pool in it; does nothing if open.
   void reboot();
@@ -125,6 +127,7 @@ class MultiPool {
 
  private:
   std::size_t next(LoadBalancing strategy) noexcept;
+  std::error_code release_timeout_clock(Clock::duration timeout);
   std::pair<detail::PoolCore*, std::error_code> acquire(detail::PoolGrant& grant,
                                                         const detail::PoolWait& wait);
   template <class F>

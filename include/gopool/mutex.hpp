@@ -7,10 +7,10 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "gopool/detail/parker.hpp"
+#include "gopool/detail/deadline.hpp"
 #include "gopool/detail/spin_lock.hpp"
-#include "gopool/detail/sync_time.hpp"
 #include "gopool/detail/wait_queue.hpp"
+#include "gopool/detail/wait_state.hpp"
 #include "gopool/runtime.hpp"
 
 namespace gopool {
@@ -72,12 +72,12 @@ class Mutex {
 
  private:
   struct Waiter {
-    detail::Parker* parker;
+    detail::WaitState ws;  // woken by unlock() when it hands the mutex over
     Waiter* prev = nullptr;
     Waiter* next = nullptr;
     bool queued = false;
-    std::atomic<bool> granted{false};  // set by unlock() when it hands the mutex over
   };
+  static constexpr detail::WaitState::Result kGranted = detail::WaitState::kFirstResult;
   static constexpr std::uint32_t kLocked = 1;
   static constexpr std::uint32_t kWaiters = 2;  // the queue is not empty (changed under mu_)
 

@@ -60,8 +60,7 @@ class Pool : public detail::PoolBase {
   // the task with errc::timeout. A timeout <= 0 never waits.
   template <class Rep, class Period, detail::PostableTask F>
   [[nodiscard]] std::error_code post_for(std::chrono::duration<Rep, Period> timeout, F&& f) {
-    return post_until(detail::deadline_after(std::chrono::ceil<Clock::duration>(timeout)),
-                      std::forward<F>(f));
+    return post_until(detail::deadline_in(timeout), std::forward<F>(f));
   }
 
   // post_until: post() that waits until `deadline` at the latest, then refuses the task with
@@ -94,9 +93,8 @@ class Pool : public detail::PoolBase {
   template <class Rep, class Period, class F, class... Args>
   Future<detail::SubmitResult<F, Args...>> submit_for(std::chrono::duration<Rep, Period> timeout,
                                                       F&& f, Args&&... args) {
-    return submit_impl(detail::PoolWait::until(
-                           detail::deadline_after(std::chrono::ceil<Clock::duration>(timeout))),
-                       std::forward<F>(f), std::forward<Args>(args)...);
+    return submit_impl(detail::PoolWait::until(detail::deadline_in(timeout)), std::forward<F>(f),
+                       std::forward<Args>(args)...);
   }
 
   // submit: submit() that gives up waiting for a worker when ctx is done; the future then

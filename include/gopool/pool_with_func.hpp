@@ -42,9 +42,7 @@ class PoolWithFunc : public detail::PoolBase {
   // invoke_for: invoke() that waits at most `timeout` for a worker, else errc::timeout.
   template <class Rep, class Period>
   [[nodiscard]] std::error_code invoke_for(std::chrono::duration<Rep, Period> timeout, Arg arg) {
-    return invoke_impl(detail::PoolWait::until(
-                           detail::deadline_after(std::chrono::ceil<Clock::duration>(timeout))),
-                       std::move(arg));
+    return invoke_impl(detail::PoolWait::until(detail::deadline_in(timeout)), std::move(arg));
   }
 
   // invoke: invoke() that gives up waiting for a worker when ctx is done (the error is then

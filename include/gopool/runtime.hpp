@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "gopool/detail/deadline.hpp"
 #include "gopool/detail/task.hpp"
 
 namespace gopool {
@@ -16,9 +17,14 @@ namespace gopool {
 // The clock every gopool deadline is measured on.
 using Clock = std::chrono::steady_clock;
 
+// kMaxProcs: the most Ps the runtime runs; larger requests (RuntimeOptions::procs,
+// set_procs) are clamped to it.
+inline constexpr int kMaxProcs = 256;
+
 // RuntimeOptions: how the runtime is built when it starts. Zero fields take their defaults.
 struct RuntimeOptions {
   // Number of Ps (logical processors), like GOMAXPROCS. 0 = std::thread::hardware_concurrency().
+  // At most kMaxProcs: more is clamped to kMaxProcs.
   int procs = 0;
   // Default stack size of a goroutine in bytes (rounded up to pages). 0 = 64 KiB.
   std::size_t stack_size = 0;
@@ -86,7 +92,7 @@ void sleep_until(Clock::time_point t);
 
 template <class Rep, class Period>
 void sleep_for(std::chrono::duration<Rep, Period> d) {
-  sleep_for(std::chrono::ceil<Clock::duration>(d));
+  sleep_for(detail::to_clock_duration(d));
 }
 
 // in_goroutine: true when called from a goroutine.
@@ -99,7 +105,8 @@ std::int64_t num_goroutines() noexcept;
 int procs();
 
 // set_procs: changes the number of Ps at run time, like runtime.GOMAXPROCS(n); returns the
-// previous value. n <= 0 only queries. Goroutines of removed Ps move to the remaining ones.
+// previous value. n <= 0 only queries; n > kMaxProcs sets kMaxProcs. Goroutines of removed Ps
+// move to the remaining ones.
 int set_procs(int n);
 
 // lock_os_thread: wires the calling goroutine to the OS thread it runs on until

@@ -17,8 +17,8 @@
 #include <utility>
 
 #include "gopool/chan.hpp"
-#include "gopool/detail/parker.hpp"
-#include "gopool/detail/sync_time.hpp"
+#include "gopool/detail/deadline.hpp"
+#include "gopool/detail/wait_state.hpp"
 #include "gopool/runtime.hpp"
 
 namespace gopool {
@@ -52,8 +52,7 @@ class RecvCase {
   bool poll_locked(ChanWaiter*& wake) noexcept {
     return ChanAccess::state(ch_)->recv_locked(slot_, wake);
   }
-  void enqueue_locked(SelectGate* gate, Parker* parker, std::uint32_t index) noexcept {
-    waiter_.parker = parker;
+  void enqueue_locked(SelectGate* gate, std::uint32_t index) noexcept {
     waiter_.slot = &slot_;
     waiter_.gate = gate;
     waiter_.index = index;
@@ -96,8 +95,7 @@ class SendCase {
     waiter_.ok = st == SendStatus::sent;
     return st != SendStatus::blocked;
   }
-  void enqueue_locked(SelectGate* gate, Parker* parker, std::uint32_t index) noexcept {
-    waiter_.parker = parker;
+  void enqueue_locked(SelectGate* gate, std::uint32_t index) noexcept {
     waiter_.slot = &value_;
     waiter_.gate = gate;
     waiter_.index = index;
@@ -268,38 +266,28 @@ std::size_t run_select(std::tuple<Cases&...> cases, std::index_sequence<Is...> s
 
   // Pass 2: queue a waiter on every channel, sharing one gate, and park.
   SelectGate gate;
-  Parker* self = current_parker();
   for (std::size_t j = 0; j < m; ++j) {
     visit_case(
         cases, order[j],
         [&](auto& c) {
           if constexpr (std::remove_cvref_t<decltype(c)>::kind == CaseKind::chan) {
-            c.enqueue_locked(&gate, self, order[j]);
+            c.enqueue_locked(&gate, order[j]);
           }
         },
         seq);
   }
   unlock_all(locks.data(), k);
 
-  // Park until a completer marks the gate done (a spurious wake-up just parks again).
+  // Wait until a completer wakes the gate. With no channel at all (only nil channels) and no
+  // timeout this never ends, as Go's `select {}`.
   bool timed_out = false;
-  while (!gate.done.load(std::memory_order_acquire)) {
-    if constexpr (timeout < n) {
-      if (!park_until(self, deadline, WaitReason::select)) {
-        std::uint32_t expected = 0;
-        if (gate.claimed.compare_exchange_strong(expected, 1, std::memory_order_acq_rel,
-                                                 std::memory_order_acquire)) {
-          timed_out = true;
-          break;
-        }
-        // A completer won the gate; its wake-up is on the way.
-        while (!gate.done.load(std::memory_order_acquire)) {
-          park(self, WaitReason::select);
-        }
-      }
+  if (gate.ws.wait_until(deadline, WaitReason::select) == WaitState::kPending) {
+    std::uint32_t expected = 0;
+    if (gate.claimed.compare_exchange_strong(expected, 1, std::memory_order_acq_rel,
+                                             std::memory_order_acquire)) {
+      timed_out = true;
     } else {
-      // With no channel at all (only nil channels) this never ends, as Go's `select {}`.
-      park(self, WaitReason::select);
+      (void)gate.ws.wait(WaitReason::select);  // a completer won the gate: its wake is on the way
     }
   }
 
@@ -355,8 +343,7 @@ detail::DefaultCase<std::decay_t<F>> on_default(F&& f = {}) {
 // timeout or deadline per select.
 template <class Rep, class Period, class F = detail::NoCallback>
 detail::TimeoutCase<std::decay_t<F>> on_timeout(std::chrono::duration<Rep, Period> d, F&& f = {}) {
-  const Clock::time_point deadline =
-      d <= d.zero() ? Clock::time_point::min() : detail::deadline_in(d);
+  const Clock::time_point deadline = detail::deadline_in(d);
   return {deadline, std::forward<F>(f)};
 }
 

@@ -7,10 +7,10 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "gopool/detail/parker.hpp"
+#include "gopool/detail/deadline.hpp"
 #include "gopool/detail/spin_lock.hpp"
-#include "gopool/detail/sync_time.hpp"
 #include "gopool/detail/wait_queue.hpp"
+#include "gopool/detail/wait_state.hpp"
 #include "gopool/runtime.hpp"
 
 namespace gopool {
@@ -61,13 +61,14 @@ class Semaphore {
 
  private:
   struct Waiter {
-    detail::Parker* parker;
+    explicit Waiter(std::int64_t count) noexcept : n(count) {}
+    detail::WaitState ws;  // woken once its permits are taken on its behalf
     std::int64_t n;
     Waiter* prev = nullptr;
     Waiter* next = nullptr;
     bool queued = false;
-    std::atomic<bool> granted{false};  // set once its permits are taken on its behalf
   };
+  static constexpr detail::WaitState::Result kGranted = detail::WaitState::kFirstResult;
 
   // Under mu_: takes n permits if nobody queues ahead and enough are there.
   bool take_locked(std::int64_t n) noexcept;

@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "gopool/chan.hpp"
-#include "gopool/detail/sync_time.hpp"
+#include "gopool/detail/deadline.hpp"
 #include "gopool/runtime.hpp"
 
 namespace gopool {

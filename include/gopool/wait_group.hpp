@@ -4,8 +4,8 @@
 #include <atomic>
 #include <cstdint>
 
-#include "gopool/detail/parker.hpp"
 #include "gopool/detail/spin_lock.hpp"
+#include "gopool/detail/wait_state.hpp"
 
 namespace gopool {
 
@@ -38,8 +38,8 @@ class WaitGroup {
 
  private:
   struct Waiter {
-    detail::Parker* parker;
-    Waiter* next;
+    detail::WaitState ws;  // woken by the add() that brings the counter to zero
+    Waiter* next = nullptr;
   };
   // The counter (high 32 bits, signed) and the number of waiters (low 32 bits) in one word,
   // as Go does: the add() that brings the counter to zero knows at once whether anyone waits,

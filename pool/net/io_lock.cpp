@@ -6,7 +6,6 @@ namespace gopool::detail {
 
 void IoLock::lock_slow() noexcept {
   Waiter me;
-  me.parker = current_parker();
   {
     std::lock_guard guard(mu_);
     std::uint32_t s = state_.load(std::memory_order_relaxed);
@@ -31,11 +30,7 @@ void IoLock::lock_slow() noexcept {
     }
     tail_ = &me;
   }
-  // Park at least once even if the hand-over is already visible: unlock_slow() unparks us after
-  // setting `granted`, and a notify left unconsumed would cut the caller's next park short.
-  do {
-    park(me.parker, WaitReason::io);
-  } while (!me.granted.load(std::memory_order_acquire));
+  (void)me.ws.wait(WaitReason::io);
 }
 
 void IoLock::unlock_slow() noexcept {
@@ -52,9 +47,7 @@ void IoLock::unlock_slow() noexcept {
     // The lock stays taken: it passes to `next`.
     state_.store(head_ == nullptr ? kLocked : (kLocked | kQueued), std::memory_order_release);
   }
-  Parker* parker = next->parker;
-  next->granted.store(true, std::memory_order_release);  // `next` lives until it is unparked
-  unpark(parker);
+  next->ws.wake(kGranted);  // `next` may return from here on
 }
 
 }  // namespace gopool::detail

@@ -7,8 +7,8 @@
 #include <atomic>
 #include <cstdint>
 
-#include "gopool/detail/parker.hpp"
 #include "gopool/detail/spin_lock.hpp"
+#include "gopool/detail/wait_state.hpp"
 
 namespace gopool::detail {
 
@@ -38,10 +38,10 @@ class IoLock {
 
  private:
   struct Waiter {
-    Parker* parker = nullptr;
+    WaitState ws;  // woken by unlock_slow() when it hands the lock over
     Waiter* next = nullptr;
-    std::atomic<bool> granted{false};
   };
+  static constexpr WaitState::Result kGranted = WaitState::kFirstResult;
   static constexpr std::uint32_t kLocked = 1;
   static constexpr std::uint32_t kQueued = 2;  // the queue is not empty (changed under mu_)
 

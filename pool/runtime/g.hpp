@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <source_location>
 
-#include "gopool/detail/parker.hpp"
 #include "gopool/detail/task.hpp"
 #include "gopool/detail/timer.hpp"
+#include "gopool/detail/wait_state.hpp"
 #include "runtime/context_switch.hpp"
 #include "runtime/parker.hpp"
 #include "runtime/stack.hpp"

@@ -10,14 +10,14 @@
 #include <mutex>
 
 #include "gopool/detail/netpoll.hpp"
-#include "gopool/detail/parker.hpp"
+#include "gopool/detail/wait_state.hpp"
 #include "gopool/runtime.hpp"
 #include "runtime/fatal.hpp"
 #include "runtime/timer_heap.hpp"
 
 namespace gopool::detail {
 
-// A waiter slot holds nothing, a readiness not yet consumed, or the waiter's Parker.
+// A waiter slot holds nothing, a readiness not yet consumed, or the waiter's WaitState.
 constexpr std::uintptr_t kSlotEmpty = 0;
 constexpr std::uintptr_t kSlotReady = 1;
 constexpr std::uintptr_t kSlotInterrupt = 2;
@@ -68,7 +68,7 @@ void wake_slot(std::atomic<std::uintptr_t>& slot, std::uintptr_t mark) noexcept 
     if (v == mark) return;
     if (slot.compare_exchange_weak(v, mark, std::memory_order_acq_rel)) break;
   }
-  if (v > kSlotInterrupt) unpark(reinterpret_cast<Parker*>(v));
+  if (v > kSlotInterrupt) reinterpret_cast<WaitState*>(v)->wake(WaitState::kFirstResult);
 }
 
 int poll_once(Poller& pl, int timeout_ms) noexcept {
@@ -153,7 +153,7 @@ PollResult netpoll_wait(PollDesc* pd, bool write,
   } inside(pd);
   Poller& pl = poller();
   std::atomic<std::uintptr_t>& slot = write ? pd->wg : pd->rg;
-  const bool timed = deadline != std::chrono::steady_clock::time_point::max();
+  const bool timed = deadline != kForever;
   for (;;) {
     if (pd->closing.load(std::memory_order_acquire)) return PollResult::closed;
     std::uintptr_t v = slot.load(std::memory_order_acquire);
@@ -165,34 +165,22 @@ PollResult netpoll_wait(PollDesc* pd, bool write,
       continue;
     }
     if (v != kSlotEmpty) fatal("netpoll: two goroutines wait for the same fd in one direction");
-    // (A slot holding our own Parker cannot be seen here: we leave only after taking it out.)
+    // (A slot holding our own WaitState cannot be seen here: we leave only after taking it out.)
     if (timed && to_ns(deadline) <= nanotime()) return PollResult::timeout;
-    Parker* me = current_parker();
-    const auto mine = reinterpret_cast<std::uintptr_t>(me);
+    WaitState me;
+    const auto mine = reinterpret_cast<std::uintptr_t>(&me);
     if (!slot.compare_exchange_strong(v, mine, std::memory_order_acq_rel)) continue;
     pl.waiters.fetch_add(1, std::memory_order_relaxed);
-    bool notified = true;
-    if (timed) {
-      notified = park_until(me, deadline, WaitReason::io);
-    } else {
-      park(me, WaitReason::io);
-    }
+    const WaitState::Result r = me.wait_until(deadline, WaitReason::io);
     pl.waiters.fetch_sub(1, std::memory_order_relaxed);
-    if (!notified) {
+    if (r == WaitState::kPending) {
       std::uintptr_t expected = mine;
       if (slot.compare_exchange_strong(expected, kSlotEmpty, std::memory_order_acq_rel)) {
         return PollResult::timeout;
       }
-      park(me, WaitReason::io);  // an event took the slot first: its unpark is on the way
-    } else if (slot.load(std::memory_order_acquire) == mine) {
-      // Woken, but not by this fd (a stray notify left by someone else's protocol): still
-      // registered, so take ourselves out and start over.
-      std::uintptr_t expected = mine;
-      if (!slot.compare_exchange_strong(expected, kSlotEmpty, std::memory_order_acq_rel)) {
-        park(me, WaitReason::io);  // the event came meanwhile: consume its unpark
-      }
+      (void)me.wait(WaitReason::io);  // an event took the slot first: its wake is on the way
     }
-    // The slot now holds the mark that woke us (or is empty again); loop to consume it.
+    // The slot now holds the mark that woke us; loop to consume it.
   }
 }
 

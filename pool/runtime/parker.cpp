@@ -1,6 +1,10 @@
 #include "runtime/parker.hpp"
 
+#include <sched.h>
+
 #include "gopool/detail/goroutine_info.hpp"
+#include "gopool/runtime.hpp"
+#include "runtime/chaos.hpp"
 
 #include "runtime/deadlock.hpp"
 #include "runtime/futex.hpp"
@@ -67,8 +71,8 @@ bool goroutine_park_until(Parker* p, std::chrono::steady_clock::time_point deadl
     switch_out(current_m(), g, AfterSwitch::park);
     end_wait(g);
     g->timer.stop();  // woken by a notify: the timer must not fire into a later wait
-    // Read and reset in one step: a notify that lands after a timeout turned the state into
-    // kTimedOut must stay in the state for the waiter's protocol to consume with park().
+    // Read and reset in one step. A notify that lands after the timeout is lost to this park
+    // but never to the caller: the wait seam looks at its own state after every return.
     s = p->state.exchange(Parker::kIdle, std::memory_order_acq_rel);
     return s == Parker::kNotified;
   }
@@ -76,7 +80,99 @@ bool goroutine_park_until(Parker* p, std::chrono::steady_clock::time_point deadl
   return true;
 }
 
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// A waker has claimed the state and publishes within a few instructions, unless its thread was
+// preempted: spin briefly, then let others run.
+void pause_for_waker(int& rounds) noexcept {
+  if (++rounds < 64) {
+    cpu_relax();
+  } else if (current_g() != nullptr) {
+    gopool::yield();
+  } else {
+    sched_yield();
+  }
+}
+
 }  // namespace
+
+// ---- the wait seam --------------------------------------------------------------------------
+
+WaitState::Result WaitState::finish(Result s) noexcept {
+  if (chaos::roll(chaos::kStaleWake)) unpark(parker_);  // our next wait must shrug it off
+  return s;
+}
+
+WaitState::Result WaitState::wait(WaitReason reason, int spins) noexcept {
+  if (chaos::roll(chaos::kYield)) gopool::yield();
+  Result s = state_.load(std::memory_order_acquire);
+  for (int i = 0; i < spins && s == kPending; ++i) {
+    cpu_relax();
+    s = state_.load(std::memory_order_acquire);
+  }
+  int rounds = 0;
+  for (;;) {
+    if (s >= kFirstResult) return finish(s);
+    if (s == kWaking) {
+      pause_for_waker(rounds);
+    } else if (s == kPending) {
+      // Announce the park, so that the waker knows to unpark; a failed CAS means it came.
+      if (!state_.compare_exchange_strong(s, kParked, std::memory_order_acq_rel,
+                                          std::memory_order_acquire)) {
+        continue;
+      }
+    } else if (!chaos::roll(chaos::kSpuriousReturn)) {
+      park(parker_, reason);  // any return is only a hint: the state decides
+    }
+    s = state_.load(std::memory_order_acquire);
+  }
+}
+
+WaitState::Result WaitState::wait_until(std::chrono::steady_clock::time_point deadline,
+                                        WaitReason reason) noexcept {
+  if (deadline == std::chrono::steady_clock::time_point::max()) return wait(reason);
+  if (chaos::roll(chaos::kYield)) gopool::yield();
+  Result s = state_.load(std::memory_order_acquire);
+  bool expired = false;
+  int rounds = 0;
+  for (;;) {
+    if (s >= kFirstResult) return finish(s);
+    if (s == kWaking) {
+      pause_for_waker(rounds);
+    } else if (expired) {
+      // Withdraw the announcement; failing that, a waker took us and will publish soon.
+      if (s == kPending || state_.compare_exchange_strong(s, kPending, std::memory_order_acq_rel,
+                                                          std::memory_order_acquire)) {
+        return kPending;
+      }
+      continue;
+    } else if (s == kPending) {
+      if (!state_.compare_exchange_strong(s, kParked, std::memory_order_acq_rel,
+                                          std::memory_order_acquire)) {
+        continue;
+      }
+    } else if (!chaos::roll(chaos::kSpuriousReturn)) {
+      expired = !park_until(parker_, deadline, reason);
+    }
+    s = state_.load(std::memory_order_acquire);
+  }
+}
+
+void WaitState::wake(Result r) noexcept {
+  Parker* const p = parker_;  // read before publishing: the state may vanish right after
+  const Result old = state_.exchange(kWaking, std::memory_order_acq_rel);
+  if constexpr (chaos::kEnabled) {
+    if (chaos::roll(chaos::kDelayedWake)) gopool::yield();
+  }
+  if (old == kParked || chaos::roll(chaos::kDuplicateWake)) unpark(p);
+  state_.store(r, std::memory_order_release);
+}
 
 const char* to_string(WaitReason reason) noexcept {
   switch (reason) {

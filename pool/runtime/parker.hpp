@@ -1,10 +1,14 @@
-// Parker's definition: the parking state of one goroutine or one foreign thread.
+// Parker: the parking state of one goroutine or one foreign thread, and the raw park/unpark
+// under the wait seam (gopool/detail/wait_state.hpp). Only the seam and the runtime's own sleep
+// call park(); a Parker's wake-up is a permit that may be stale, so every caller re-checks the
+// state it waits for.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 
-#include "gopool/detail/parker.hpp"
+#include "gopool/detail/wait_state.hpp"
 
 namespace gopool::detail {
 
@@ -24,6 +28,21 @@ class Parker {
   std::atomic<std::uint32_t> state{kIdle};  // also the futex word of a thread parker
   G* const g;                               // owning goroutine; nullptr for a thread
 };
+
+// Blocks the caller until unpark(p) or a spurious return: a goroutine parks (its thread runs
+// others), a thread waits on a futex. p must be current_parker().
+void park(Parker* p, WaitReason reason) noexcept;
+
+// As park(), but gives up at deadline: false on timeout (the deadline has passed), true
+// otherwise (notified, or a stale or spurious wake-up).
+bool park_until(Parker* p, std::chrono::steady_clock::time_point deadline,
+                WaitReason reason) noexcept;
+// As park_until(), for a caller that has just read the clock: `now` saves reading it again.
+bool park_until(Parker* p, std::chrono::steady_clock::time_point deadline, WaitReason reason,
+                std::chrono::steady_clock::time_point now) noexcept;
+
+// Gives p's owner a wake-up permit (waking it if parked). Never blocks; any thread may call it.
+void unpark(Parker* p) noexcept;
 
 // Called by the scheduler once a goroutine that asked to park is off its stack: moves its
 // Parker idle -> parked. Returns false if a notify or timeout came first (run it again).

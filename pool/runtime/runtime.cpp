@@ -1,9 +1,12 @@
 // The public runtime API (gopool/runtime.hpp) over the scheduler.
 #include "gopool/runtime.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <thread>
+
+#include "runtime/parker.hpp"
 
 #include "runtime/g.hpp"
 #include "runtime/scheduler.hpp"
@@ -15,13 +18,21 @@ bool valid_stack_size(std::size_t size) {
   return size >= detail::kMinStackSize && size <= detail::kMaxStackSize;
 }
 
-// Sleeps until t; now is a fresh clock reading. In a goroutine a timeout means t has passed
-// (the timer fires only then), so only a stray notify costs another clock read.
+// Sleeps until t (time_point::max(): forever); now is a fresh clock reading. In a goroutine a
+// timeout means t has passed (the timer fires only then), so only a stray wake-up costs another
+// clock read; any wake-up that comes before t just sleeps again.
 void sleep_until_from(Clock::time_point t, Clock::time_point now) {
   detail::G* g = detail::current_g();
   if (g == nullptr) {
-    std::this_thread::sleep_until(t);
+    while (now < t) {
+      std::this_thread::sleep_for(std::min<Clock::duration>(t - now, std::chrono::hours(24)));
+      now = Clock::now();
+    }
     return;
+  }
+  if (t == detail::kForever) {
+    for (;;)
+      detail::park(&g->parker, detail::WaitReason::sleep);
   }
   while (now < t) {
     if (!detail::park_until(&g->parker, t, detail::WaitReason::sleep, now)) return;
@@ -69,7 +80,7 @@ void sleep_until(Clock::time_point t) {
 void sleep_for(Clock::duration d) {
   if (d <= Clock::duration::zero()) return;
   const Clock::time_point now = Clock::now();
-  sleep_until_from(now + d, now);
+  sleep_until_from(detail::add_saturating(now, d), now);
 }
 
 bool in_goroutine() noexcept {

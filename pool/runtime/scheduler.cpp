@@ -21,6 +21,7 @@
 #include <system_error>
 #include <thread>
 
+#include "runtime/chaos.hpp"
 #include "runtime/fatal.hpp"
 #include "runtime/futex.hpp"
 #include "runtime/log.hpp"
@@ -627,6 +628,7 @@ G* find_runnable(Sched& s, M* m) {
     const std::uint32_t tick = p->schedtick.load(std::memory_order_relaxed) + 1;
     p->schedtick.store(tick, std::memory_order_relaxed);
     if (tick % 61 == 0) g = global_get(s, p, false);
+    if (chaos::roll(chaos::kStealAnyway) && g == nullptr) g = steal_work(s, m, p, now);
     if (g == nullptr) g = runq_get(p);
     if (g == nullptr) g = global_get(s, p, true);
     if (g == nullptr && netpoll_active() && netpoll_poll() > 0) g = runq_get(p);
@@ -959,6 +961,7 @@ void sched_start() {
     std::lock_guard lock(g_options_mu);
     o = g_options;
   }
+  if constexpr (chaos::kEnabled) (void)chaos::seed();  // prints the seed once, at start
   auto* s = new Sched();  // never destroyed: goroutines may outlive main
   const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const int procs = std::min(o.procs > 0 ? o.procs : hw, Sched::kMaxProcs);
@@ -1018,7 +1021,7 @@ void ready(G* g) noexcept {
   g->status.store(GStatus::runnable, std::memory_order_relaxed);
   M* m = current_m();
   if (m != nullptr && m->p != nullptr) {
-    runq_put(m->p, g, true);
+    runq_put(m->p, g, !chaos::roll(chaos::kRunqTail));
   } else {
     global_put(s, g);
   }
@@ -1136,6 +1139,9 @@ void spawn_goroutine(std::size_t stack_size, Task&& task, const std::source_loca
     global_put(s, g);
   }
   wakep(s);
+  if (chaos::roll(chaos::kYield) && m != nullptr && m->curg != nullptr) {
+    switch_out(m, m->curg, AfterSwitch::yield);
+  }
 }
 
 int set_procs_impl(int n) {

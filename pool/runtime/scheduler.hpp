@@ -17,7 +17,7 @@
 namespace gopool::detail {
 
 struct Sched {
-  static constexpr int kMaxProcs = 256;
+  static constexpr int kMaxProcs = gopool::kMaxProcs;
 
   // Resolved options.
   int max_threads = 10000;

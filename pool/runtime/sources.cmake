@@ -4,6 +4,7 @@ list(APPEND GOPOOL_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/stack.cpp
   ${CMAKE_CURRENT_LIST_DIR}/scheduler.cpp
   ${CMAKE_CURRENT_LIST_DIR}/parker.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/chaos.cpp
   ${CMAKE_CURRENT_LIST_DIR}/timer.cpp
   ${CMAKE_CURRENT_LIST_DIR}/runtime.cpp
   ${CMAKE_CURRENT_LIST_DIR}/fatal.cpp

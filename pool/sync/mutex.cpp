@@ -44,18 +44,14 @@ void Mutex::lock_slow() noexcept {
     }
     cpu_relax();
   }
-  Waiter me{detail::current_parker()};
+  Waiter me;
   mu_.lock();
   const bool taken = acquire_or_enqueue_locked(&me);
   mu_.unlock();
   if (taken) {
     return;
   }
-  // unlock() hands the mutex over (sets granted) before waking us, exactly once: park at least
-  // once even if granted is already visible, or that wake-up would cut a later wait short.
-  do {
-    detail::park(me.parker, detail::WaitReason::mutex);
-  } while (!me.granted.load(std::memory_order_acquire));
+  (void)me.ws.wait(detail::WaitReason::mutex);  // unlock() handed the mutex over
 }
 
 bool Mutex::try_lock_until(Clock::time_point deadline) noexcept {
@@ -65,35 +61,28 @@ bool Mutex::try_lock_until(Clock::time_point deadline) noexcept {
   if (deadline <= Clock::now()) {
     return false;
   }
-  Waiter me{detail::current_parker()};
+  Waiter me;
   mu_.lock();
   const bool taken = acquire_or_enqueue_locked(&me);
   mu_.unlock();
   if (taken) {
     return true;
   }
-  // Every wake-up unlock() sends is consumed by one park: it sets granted, then unparks once.
-  for (;;) {
-    if (detail::park_until(me.parker, deadline, detail::WaitReason::mutex)) {
-      if (me.granted.load(std::memory_order_acquire)) return true;
-      continue;
-    }
-    mu_.lock();
-    if (me.queued) {
-      queue_.remove(&me);
-      if (queue_.empty()) {
-        state_.fetch_and(~kWaiters, std::memory_order_relaxed);
-      }
-      mu_.unlock();
-      return false;
-    }
-    mu_.unlock();
-    // unlock() already handed us the mutex; its wake-up is on the way.
-    do {
-      detail::park(me.parker, detail::WaitReason::mutex);
-    } while (!me.granted.load(std::memory_order_acquire));
+  if (me.ws.wait_until(deadline, detail::WaitReason::mutex) != detail::WaitState::kPending) {
     return true;
   }
+  mu_.lock();
+  if (me.queued) {
+    queue_.remove(&me);
+    if (queue_.empty()) {
+      state_.fetch_and(~kWaiters, std::memory_order_relaxed);
+    }
+    mu_.unlock();
+    return false;
+  }
+  mu_.unlock();
+  (void)me.ws.wait(detail::WaitReason::mutex);  // unlock() handed it over: the wake is on its way
+  return true;
 }
 
 void Mutex::unlock_slow() noexcept {
@@ -111,10 +100,8 @@ void Mutex::unlock_slow() noexcept {
   queue_.remove(w);
   // Hand over: the mutex stays locked, now owned by w.
   state_.store(!queue_.empty() ? (kLocked | kWaiters) : kLocked, std::memory_order_release);
-  detail::Parker* parker = w->parker;
-  w->granted.store(true, std::memory_order_release);  // w may return from here on
   mu_.unlock();
-  detail::unpark(parker);
+  w->ws.wake(kGranted);  // w may return from here on
 }
 
 std::size_t Mutex::waiters() const noexcept {

@@ -44,9 +44,7 @@ Semaphore::Waiter* Semaphore::grant_locked() noexcept {
 void Semaphore::wake(Waiter* list) noexcept {
   while (list != nullptr) {
     Waiter* next = list->next;  // read first: the woken waiter's node dies with its wait
-    detail::Parker* parker = list->parker;
-    list->granted.store(true, std::memory_order_release);
-    detail::unpark(parker);
+    list->ws.wake(kGranted);
     list = next;
   }
 }
@@ -56,7 +54,7 @@ void Semaphore::acquire(std::int64_t n) {
   if (n == 0) {
     return;
   }
-  Waiter me{detail::current_parker(), n};
+  Waiter me(n);
   {
     std::lock_guard lock(mu_);
     if (take_locked(n)) {
@@ -64,10 +62,7 @@ void Semaphore::acquire(std::int64_t n) {
     }
     queue_.push(&me);
   }
-  // release() takes our permits for us before waking us.
-  while (!me.granted.load(std::memory_order_acquire)) {
-    detail::park(me.parker, detail::WaitReason::semaphore);
-  }
+  (void)me.ws.wait(detail::WaitReason::semaphore);  // release() took our permits for us
 }
 
 bool Semaphore::try_acquire(std::int64_t n) {
@@ -84,7 +79,7 @@ bool Semaphore::acquire_until(Clock::time_point deadline, std::int64_t n) {
   if (n == 0) {
     return true;
   }
-  Waiter me{detail::current_parker(), n};
+  Waiter me(n);
   {
     std::lock_guard lock(mu_);
     if (take_locked(n)) {
@@ -95,12 +90,7 @@ bool Semaphore::acquire_until(Clock::time_point deadline, std::int64_t n) {
     }
     queue_.push(&me);
   }
-  while (!me.granted.load(std::memory_order_acquire)) {
-    if (!detail::park_until(me.parker, deadline, detail::WaitReason::semaphore)) {
-      break;
-    }
-  }
-  if (me.granted.load(std::memory_order_acquire)) {
+  if (me.ws.wait_until(deadline, detail::WaitReason::semaphore) != detail::WaitState::kPending) {
     return true;
   }
   Waiter* granted = nullptr;
@@ -115,9 +105,7 @@ bool Semaphore::acquire_until(Clock::time_point deadline, std::int64_t n) {
     }
   }
   if (granted == &me) {
-    while (!me.granted.load(std::memory_order_acquire)) {  // that release's wake-up is coming
-      detail::park(me.parker, detail::WaitReason::semaphore);
-    }
+    (void)me.ws.wait(detail::WaitReason::semaphore);  // that release's wake-up is coming
     return true;
   }
   wake(granted);

@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "gopool/detail/sync_time.hpp"
+#include "gopool/detail/deadline.hpp"
 #include "gopool/detail/timer.hpp"
 
 namespace gopool::detail {

@@ -50,14 +50,14 @@ void WaitGroup::add(std::int64_t delta) noexcept {
     ++n;
   state_.fetch_sub(n, std::memory_order_acq_rel);  // last touch of *this
   while (list != nullptr) {
-    Waiter* next = list->next;  // read before the unpark: the waiter's node dies with its wait
-    detail::unpark(list->parker);
+    Waiter* next = list->next;  // read before the wake: the waiter's node dies with its wait
+    list->ws.wake(detail::WaitState::kFirstResult);
     list = next;
   }
 }
 
 void WaitGroup::wait() noexcept {
-  Waiter self{detail::current_parker(), nullptr};
+  Waiter self;
   for (;;) {
     const std::uint64_t s = state_.load(std::memory_order_acquire);
     if (counter_of(s) == 0) {
@@ -74,7 +74,7 @@ void WaitGroup::wait() noexcept {
     waiters_ = &self;
     break;
   }
-  detail::park(self.parker, detail::WaitReason::wait_group);
+  (void)self.ws.wait(detail::WaitReason::wait_group);
 }
 
 }  // namespace gopool

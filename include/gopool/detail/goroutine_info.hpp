@@ -5,7 +5,7 @@
 #include <source_location>
 #include <vector>
 
-#include "gopool/detail/parker.hpp"
+#include "gopool/detail/wait_state.hpp"
 
 namespace gopool::detail {
 

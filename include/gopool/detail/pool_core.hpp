@@ -11,10 +11,11 @@
 #include <system_error>
 #include <vector>
 
-#include "gopool/detail/parker.hpp"
+#include "gopool/detail/deadline.hpp"
 #include "gopool/detail/task.hpp"
 #include "gopool/detail/timer.hpp"
 #include "gopool/detail/wait_queue.hpp"
+#include "gopool/detail/wait_state.hpp"
 #include "gopool/errors.hpp"
 #include "gopool/pool_options.hpp"
 #include "gopool/runtime.hpp"
@@ -57,9 +58,6 @@ class PoolLock {
   std::atomic<bool> locked_{false};
 };
 
-// deadline_after: now + timeout, saturating; a timeout <= 0 gives now.
-Clock::time_point deadline_after(Clock::duration timeout) noexcept;
-
 // PoolWait: how long PoolCore::acquire() may block a caller when the pool is full.
 struct PoolWait {
   enum class Kind : std::uint8_t { forever, until, context };
@@ -96,8 +94,13 @@ class PoolCore {
   // acquire: reserves a worker for one task: pops an idle worker, or reserves a slot for a new
   // one while under capacity, or else blocks as `wait` allows (a goroutine parks, a thread
   // waits) until a worker is free. On success the caller must call dispatch() exactly once.
-  // Errors (nothing reserved): pool_closed, pool_overload, timeout, or the context's error.
+  // Errors (nothing reserved): pool_closed, pool_overload, timeout, or the context's error;
+  // the caller must then call reject() or abandon() exactly once. The pool's destructor waits
+  // until every acquire() has been followed by one of those.
   [[nodiscard]] std::error_code acquire(PoolGrant& grant, const PoolWait& wait);
+
+  // abandon: ends a refused acquire() whose task goes elsewhere (MultiPool tries another pool).
+  void abandon() noexcept { leave(); }
 
   // dispatch: hands task to the worker that acquire() granted (starting it if fresh) and never
   // blocks. If no worker goroutine can be started, undoes the grant and throws what go() threw
@@ -149,13 +152,15 @@ class PoolCore {
   struct Wakeups;
 
   void worker_main(PoolWorker* w);
-  static void send_mail(PoolWorker* w, std::uint32_t mail) noexcept;
+  void leave() noexcept;
+  void drain() noexcept;
+  static void send_mail(PoolWorker* w, WaitState::Result mail) noexcept;
   struct IdleState {
     int spin_budget = 8;         // mailbox checks before parking (adapts)
     int parks_without_spin = 0;  // parks since the budget last was non-zero
     int unparked_streak = 0;     // tasks taken in a row without parking
   };
-  static std::uint32_t wait_for_mail(PoolWorker* w, IdleState& idle) noexcept;
+  static WaitState::Result wait_for_mail(PoolWorker* w, IdleState& idle) noexcept;
   bool revert(PoolWorker* w);
   void push_returned(PoolWorker* w) noexcept;
   void settle_locked(PoolWorker*& exits) const noexcept;
@@ -193,6 +198,10 @@ class PoolCore {
   // `mutable`: the const readers busy() and stats() may file returned workers (settle()).
   alignas(64) mutable PoolLock lock_;  // guards everything below that is not atomic, and every
                                        // counter's writes
+  // users_: 1 for the pool itself plus one per caller between acquire() and its dispatch(),
+  // reject() or abandon(); the destructor drops the 1 and waits (drained_) for the rest.
+  std::atomic<std::int64_t> users_{1};
+  WaitState* drained_ = nullptr;
   std::unique_ptr<WorkerQueue> idle_;
   PoolWorker* free_workers_ = nullptr;  // recycled PoolWorker structs
   WaitQueue<Waiter> waiters_;           // callers blocked in acquire(), FIFO
@@ -270,8 +279,10 @@ class PoolBase {
   // release_timeout: release(), then waits until every worker has exited (a goroutine parks, a
   // thread waits). errc::timeout if some are still running after `timeout`; errc::pool_closed,
   // without waiting, if the pool was already closed (as ants).
-  std::error_code release_timeout(Clock::duration timeout) {
-    return core_.release_timeout(timeout);
+  // A timeout beyond the clock's range waits as long as it takes.
+  template <class Rep, class Period>
+  std::error_code release_timeout(std::chrono::duration<Rep, Period> timeout) {
+    return core_.release_timeout(to_clock_duration(timeout));
   }
 
   // reboot: reopens a released pool (restarting its purge); does nothing on an open pool.
@@ -286,7 +297,7 @@ class PoolBase {
   // wait_for: wait() with a time limit; true if every accepted task finished in time.
   template <class Rep, class Period>
   bool wait_for(std::chrono::duration<Rep, Period> d) {
-    return core_.wait_until(Clock::now() + std::chrono::ceil<Clock::duration>(d));
+    return core_.wait_until(deadline_in(d));
   }
 
  protected:

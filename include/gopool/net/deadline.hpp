@@ -1,6 +1,7 @@
 // Deadlines of socket operations: absolute points on gopool::Clock, as Go's SetDeadline.
 #pragma once
 
+#include "gopool/detail/deadline.hpp"
 #include "gopool/runtime.hpp"
 
 namespace gopool::net {
@@ -12,10 +13,7 @@ inline constexpr Clock::time_point kNoDeadline = Clock::time_point::max();
 // already passed: socket operations given it fail with errc::timeout at once.
 template <class Rep, class Period>
 Clock::time_point deadline_in(std::chrono::duration<Rep, Period> d) {
-  const auto now = Clock::now();
-  const auto step = std::chrono::ceil<Clock::duration>(d);
-  if (step > Clock::duration::zero() && step >= kNoDeadline - now) return kNoDeadline;
-  return now + step;
+  return detail::deadline_in(d);
 }
 
 }  // namespace gopool::net

@@ -1,0 +1,3 @@
+module gopool/benchmarks/compare/go
+
+go 1.19
