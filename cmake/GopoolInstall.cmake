@@ -56,3 +56,5 @@ configure_file(${PROJECT_SOURCE_DIR}/cmake/gopool.pc.in ${PROJECT_BINARY_DIR}/go
 install(FILES ${PROJECT_BINARY_DIR}/gopool.pc DESTINATION ${gopool_pc_dir})
 
 install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# The gdb helper (`info goroutines`, `goroutine <id> bt`); tools/gdb/README.md says how to load it.
+install(FILES ${PROJECT_SOURCE_DIR}/tools/gdb/gopool.py DESTINATION ${CMAKE_INSTALL_DATADIR}/gopool/gdb)

@@ -5,11 +5,13 @@ gopool_add_test(scheduler_test)
 gopool_add_test(timer_test)
 gopool_add_test(timer_heap_test WHITEBOX)
 gopool_add_test(stack_test)
+gopool_add_test(tsan_limit_test TIMEOUT 900)  # under TSan: ~16 000 TSan threads set up
 gopool_add_test(exit_test)
 gopool_add_test(deadlock_test)
 gopool_add_test(sysmon_test)
 gopool_add_test(netpoll_test)
 gopool_add_test(wait_group_test)
+gopool_add_test(wait_state_test WHITEBOX)
 
 # The README's example runs and answers 42.
 if(GOPOOL_BUILD_EXAMPLES)
