@@ -32,6 +32,14 @@ const bool one_p = [] {
   return !gopool::configure(options);
 }();
 
+// Whether the runtime's "10 ms without a switch point" warning can be asserted absent. Not under
+// TSan: it slows every operation so much that 128 of them (one budget) can outlast 10 ms.
+#if defined(GOPOOL_TSAN)
+constexpr bool kCheckHogWarning = false;
+#else
+constexpr bool kCheckHogWarning = true;
+#endif
+
 // Collects what the runtime logs.
 struct LogCapture {
   std::ostringstream out;
@@ -72,7 +80,7 @@ TEST_CASE("a goroutine posting 1M tasks on one P lets its workers run as it goes
   CHECK(ran.load() == kTasks);
   CHECK(ran_at_half > 0);                             // the workers ran while it posted
   CHECK(pool.stats().workers_started < kTasks / 10);  // and went back idle to be reused
-  CHECK(log.text().find("without a switch point") == std::string::npos);
+  if (kCheckHogWarning) CHECK(log.text().find("without a switch point") == std::string::npos);
 }
 
 TEST_CASE("a goroutine sending into a buffered channel that never fills lets its receiver run") {
@@ -98,5 +106,5 @@ TEST_CASE("a goroutine sending into a buffered channel that never fills lets its
   });
   wg.wait();
   CHECK(received.load() == sum);
-  CHECK(log.text().find("without a switch point") == std::string::npos);
+  if (kCheckHogWarning) CHECK(log.text().find("without a switch point") == std::string::npos);
 }
