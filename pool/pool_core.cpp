@@ -33,6 +33,7 @@
 
 #include "gopool/chan.hpp"
 #include "gopool/context.hpp"
+#include "gopool/detail/cpu_relax.hpp"
 #include "gopool/detail/deadline.hpp"
 #include "gopool/select.hpp"
 #include "worker.hpp"
@@ -50,14 +51,6 @@ constexpr int kMaxIdleSpins = 64;                 // most mailbox checks before 
 constexpr int kSpinProbeEvery = 32;  // parks without spinning before a worker tries again
 constexpr int kLockSpins = 100;      // pauses before a waiter for the pool lock yields its thread
 constexpr int kYieldEvery = 64;      // tasks a worker may take without parking before it yields
-
-inline void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
-}
 
 // Counter updates under the pool lock: a plain load + store is enough (writes are serialized)
 // and cheaper than an atomic read-modify-write.

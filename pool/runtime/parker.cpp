@@ -2,6 +2,7 @@
 
 #include <sched.h>
 
+#include "gopool/detail/cpu_relax.hpp"
 #include "gopool/detail/goroutine_info.hpp"
 #include "gopool/runtime.hpp"
 #include "runtime/chaos.hpp"
@@ -78,14 +79,6 @@ bool goroutine_park_until(Parker* p, std::chrono::steady_clock::time_point deadl
   }
   p->state.store(Parker::kIdle, std::memory_order_relaxed);
   return true;
-}
-
-inline void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
 }
 
 // A waker has claimed the state and publishes within a few instructions, unless its thread was

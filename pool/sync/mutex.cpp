@@ -1,19 +1,13 @@
 #include "gopool/mutex.hpp"
 
+#include "gopool/detail/cpu_relax.hpp"
+
 #include "runtime/fatal.hpp"
 
 namespace gopool {
 namespace {
 
 constexpr int kSpins = 16;  // brief optimistic spin before queueing
-
-inline void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
-}
 
 }  // namespace
 
@@ -42,7 +36,7 @@ void Mutex::lock_slow() noexcept {
     if (state_.load(std::memory_order_relaxed) == 0 && try_lock()) {
       return;
     }
-    cpu_relax();
+    detail::cpu_relax();
   }
   Waiter me;
   mu_.lock();

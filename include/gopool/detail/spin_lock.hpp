@@ -4,6 +4,8 @@
 
 #include <atomic>
 
+#include "gopool/detail/cpu_relax.hpp"
+
 namespace gopool::detail {
 
 class SpinLock {
@@ -11,7 +13,7 @@ class SpinLock {
   void lock() noexcept {
     while (locked_.exchange(true, std::memory_order_acquire)) {
       while (locked_.load(std::memory_order_relaxed)) {
-        pause();
+        cpu_relax();
       }
     }
   }
@@ -22,13 +24,6 @@ class SpinLock {
   void unlock() noexcept { locked_.store(false, std::memory_order_release); }
 
  private:
-  static void pause() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    asm volatile("yield");
-#endif
-  }
   std::atomic<bool> locked_{false};
 };
 
