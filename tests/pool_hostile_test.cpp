@@ -245,7 +245,9 @@ TEST_CASE("F6: deleting a pool while callers are blocked in post() leaves nobody
         done++;
       });
     }
-    while (pool->waiting() + pool->busy() < 2)
+    // Every caller must be inside post() (blocked: the one worker is busy) before the delete;
+    // a call that starts after it would be the caller's own use after free.
+    while (pool->waiting() < 8)
       std::this_thread::yield();
     go_on.store(true);
     delete pool;  // must wait until every caller has left the pool's code
