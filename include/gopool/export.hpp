@@ -8,11 +8,6 @@
 #error "gopool needs clang 16 or newer: this clang lacks std::source_location with libstdc++"
 #endif
 
-// The library is built with hidden visibility: only declarations marked GOPOOL_API are
-// exported from libgopool.so. A static gopool defines GOPOOL_STATIC_DEFINE (the CMake target
-// and gopool.pc say so) and keeps its symbols out of a shared library that links it in.
-#if defined(GOPOOL_STATIC_DEFINE)
-#define GOPOOL_API
-#else
+// A shared libgopool.so is built with hidden visibility: only declarations marked GOPOOL_API
+// are exported from it. (A static libgopool.a keeps default visibility throughout.)
 #define GOPOOL_API __attribute__((visibility("default")))
-#endif
