@@ -474,12 +474,12 @@ class Chan {
   // sent, false on timeout (v not moved from). d <= 0 behaves as try_send. Throws like send.
   template <class Rep, class Period>
   bool send_for(T&& v, std::chrono::duration<Rep, Period> d) const {
-    return send_until(std::move(v), deadline_after(d));
+    return send_until(std::move(v), detail::deadline_in(d));
   }
   template <class Rep, class Period>
   bool send_for(const T& v, std::chrono::duration<Rep, Period> d) const {
     T copy(v);
-    return send_until(std::move(copy), deadline_after(d));
+    return send_until(std::move(copy), detail::deadline_in(d));
   }
   bool send_until(T&& v, Clock::time_point deadline) const {
     detail::ChanState<T>* s = checked("send on nil channel");
@@ -516,7 +516,7 @@ class Chan {
   // on the nil channel.
   template <class Rep, class Period>
   std::optional<T> recv_for(std::chrono::duration<Rep, Period> d) const {
-    return recv_until(deadline_after(d));
+    return recv_until(detail::deadline_in(d));
   }
   std::optional<T> recv_until(Clock::time_point deadline) const {
     detail::ChanState<T>* s = checked("receive from nil channel");
@@ -602,11 +602,6 @@ class Chan {
   }
 
   [[noreturn]] static void throw_closed() { throw ChanClosed("gopool: send on closed channel"); }
-
-  template <class Rep, class Period>
-  static Clock::time_point deadline_after(std::chrono::duration<Rep, Period> d) {
-    return detail::deadline_in(d);
-  }
 
   // Parks with a deadline; on timeout withdraws me, or, if a completer already took it,
   // waits for that completer's wake-up. True if completed (value moved or closed).
