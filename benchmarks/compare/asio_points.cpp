@@ -58,30 +58,12 @@ Figure sleep1ms(asio::thread_pool& pool, long n) {
 }
 
 Figure submit(asio::thread_pool& pool, long n) {
-  std::vector<std::future<int>> futures;
-  futures.reserve(kSubmitBatch);
-  long sum = 0;
-  const auto get_all = [&] {
-    for (auto& f : futures) {
-      sum += f.get();
-    }
-    futures.clear();
-  };
-  const Stopwatch t;
-  for (long i = 0; i < n; ++i) {
+  return compare::submit_in_batches(n, kSubmitBatch, [&] {
     std::packaged_task<int()> task([] { return 1; });
-    futures.push_back(task.get_future());
+    std::future<int> f = task.get_future();
     asio::post(pool, std::move(task));
-    if (static_cast<long>(futures.size()) == kSubmitBatch) {
-      get_all();
-    }
-  }
-  get_all();
-  const double s = t.seconds();
-  if (sum != n) {
-    std::abort();
-  }
-  return compare::millions_per_second(s, static_cast<double>(n));
+    return f;
+  });
 }
 
 }  // namespace

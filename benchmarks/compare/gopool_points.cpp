@@ -185,28 +185,7 @@ Figure post_outside(gopool::Pool& pool, long n) {
 
 // n tasks returning 1 submitted by the main thread to a Pool on 2 Ps; every future is got.
 Figure submit(gopool::Pool& pool, long n) {
-  std::vector<gopool::Future<int>> futures;
-  futures.reserve(kSubmitBatch);
-  long sum = 0;
-  const auto get_all = [&] {
-    for (auto& fu : futures) {
-      sum += fu.get();
-    }
-    futures.clear();
-  };
-  const Stopwatch t;
-  for (long i = 0; i < n; ++i) {
-    futures.push_back(pool.submit([] { return 1; }));
-    if (static_cast<long>(futures.size()) == kSubmitBatch) {
-      get_all();
-    }
-  }
-  get_all();
-  const double s = t.seconds();
-  if (sum != n) {
-    std::abort();
-  }
-  return compare::millions_per_second(s, static_cast<double>(n));
+  return compare::submit_in_batches(n, kSubmitBatch, [&] { return pool.submit([] { return 1; }); });
 }
 
 // n tasks each sleeping nap through the pool, posted by a goroutine; time until all are done,

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace compare {
 
@@ -160,6 +161,34 @@ int run_point(const char* system, const Args& a, Body&& body) {
   }
   reset_peak_rss();
   return report(system, a, body(a.n));
+}
+
+// submit_in_batches: n tasks returning 1, each given by submit() (which returns its future),
+// every future got, `batch` at a time; aborts unless the results add up to n. M tasks/s.
+template <class Submit>
+Figure submit_in_batches(long n, long batch, Submit&& submit) {
+  std::vector<decltype(submit())> futures;
+  futures.reserve(static_cast<std::size_t>(batch));
+  long sum = 0;
+  const auto get_all = [&] {
+    for (auto& f : futures) {
+      sum += f.get();
+    }
+    futures.clear();
+  };
+  const Stopwatch t;
+  for (long i = 0; i < n; ++i) {
+    futures.push_back(submit());
+    if (static_cast<long>(futures.size()) == batch) {
+      get_all();
+    }
+  }
+  get_all();
+  const double s = t.seconds();
+  if (sum != n) {
+    std::abort();
+  }
+  return millions_per_second(s, static_cast<double>(n));
 }
 
 }  // namespace compare

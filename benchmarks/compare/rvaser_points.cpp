@@ -37,28 +37,7 @@ Figure post_outside(thread_pool::ThreadPool& pool, long n) {
 }
 
 Figure submit(thread_pool::ThreadPool& pool, long n) {
-  std::vector<std::future<int>> futures;
-  futures.reserve(kSubmitBatch);
-  long sum = 0;
-  const auto get_all = [&] {
-    for (auto& f : futures) {
-      sum += f.get();
-    }
-    futures.clear();
-  };
-  const Stopwatch t;
-  for (long i = 0; i < n; ++i) {
-    futures.push_back(pool.Submit([] { return 1; }));
-    if (static_cast<long>(futures.size()) == kSubmitBatch) {
-      get_all();
-    }
-  }
-  get_all();
-  const double s = t.seconds();
-  if (sum != n) {
-    std::abort();
-  }
-  return compare::millions_per_second(s, static_cast<double>(n));
+  return compare::submit_in_batches(n, kSubmitBatch, [&] { return pool.Submit([] { return 1; }); });
 }
 
 }  // namespace

@@ -57,31 +57,13 @@ Figure post_outside(tbb::task_arena& arena, long n) {
 }
 
 Figure submit(tbb::task_arena& arena, long n) {
-  std::vector<std::future<int>> futures;
-  futures.reserve(kSubmitBatch);
-  long sum = 0;
-  const auto get_all = [&] {
-    for (auto& f : futures) {
-      sum += f.get();
-    }
-    futures.clear();
-  };
-  const Stopwatch t;
-  for (long i = 0; i < n; ++i) {
+  return compare::submit_in_batches(n, kSubmitBatch, [&] {
     // enqueue calls its functor as const and copies it: the task goes behind a shared_ptr.
     auto task = std::make_shared<std::packaged_task<int()>>([] { return 1; });
-    futures.push_back(task->get_future());
+    std::future<int> f = task->get_future();
     arena.enqueue([task] { (*task)(); });
-    if (static_cast<long>(futures.size()) == kSubmitBatch) {
-      get_all();
-    }
-  }
-  get_all();
-  const double s = t.seconds();
-  if (sum != n) {
-    std::abort();
-  }
-  return compare::millions_per_second(s, static_cast<double>(n));
+    return f;
+  });
 }
 
 }  // namespace
