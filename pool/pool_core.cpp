@@ -109,6 +109,12 @@ struct PoolCore::Sleeper {
   Sleeper* next = nullptr;
 };
 
+// CallerScope: ends a caller's stay in the pool (see users_) when it goes out of scope.
+struct PoolCore::CallerScope {
+  PoolCore* core;
+  ~CallerScope() { core->leave(); }
+};
+
 namespace {
 constexpr WaitState::Result kWoken = WaitState::kFirstResult;
 }  // namespace
@@ -372,10 +378,7 @@ PoolCore::Waiter* PoolCore::grant_spawns_locked() noexcept {
 }
 
 void PoolCore::dispatch(const PoolGrant& grant, Task&& task) {
-  struct Leave {
-    PoolCore* core;
-    ~Leave() { core->leave(); }
-  } leave{this};
+  const CallerScope scope{this};
   PoolWorker* w = grant.worker;
   if (!grant.fresh) {
     w->task = std::move(task);
@@ -411,10 +414,7 @@ void PoolCore::dispatch(const PoolGrant& grant, Task&& task) {
 }
 
 void PoolCore::reject(Task&& task, std::error_code reason) {
-  struct Leave {
-    PoolCore* core;
-    ~Leave() { core->leave(); }
-  } leave{this};
+  const CallerScope scope{this};
   rejected_.fetch_add(1, std::memory_order_relaxed);
   const RejectHandler& handler = options_.on_reject;
   if (handler.custom()) {
@@ -873,6 +873,10 @@ bool PoolCore::exit_done() const noexcept {
 
 bool PoolCore::sleep_on(Sleeper*& list, bool (PoolCore::*done)() const noexcept,
                         const Clock::time_point* deadline) {
+  // A caller of wait()/wait_for() whose wait times out touches the pool again to withdraw:
+  // the destructor must wait for it like for any other caller.
+  users_.fetch_add(1, std::memory_order_relaxed);
+  const CallerScope scope{this};
   Sleeper me;
   Wakeups wk;
   lock_.lock();

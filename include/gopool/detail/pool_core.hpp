@@ -150,6 +150,7 @@ class GOPOOL_API PoolCore {
  private:
   struct Waiter;
   struct Sleeper;
+  struct CallerScope;
   struct Wakeups;
 
   void worker_main(PoolWorker* w);
@@ -200,7 +201,8 @@ class GOPOOL_API PoolCore {
   alignas(64) mutable PoolLock lock_;  // guards everything below that is not atomic, and every
                                        // counter's writes
   // users_: 1 for the pool itself plus one per caller between acquire() and its dispatch(),
-  // reject() or abandon(); the destructor drops the 1 and waits (drained_) for the rest.
+  // reject() or abandon(), and one per caller inside wait()/wait_for()/release_timeout(); the
+  // destructor drops the 1 and waits (drained_) for the rest.
   std::atomic<std::int64_t> users_{1};
   WaitState* drained_ = nullptr;
   std::unique_ptr<WorkerQueue> idle_;
