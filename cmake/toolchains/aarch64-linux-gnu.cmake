@@ -20,3 +20,8 @@ set(CMAKE_LIBRARY_ARCHITECTURE aarch64-linux-gnu)
 # libstdc++ the program was linked against) first; spdlog and fmt still come from multiarch.
 set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64 -L /usr/aarch64-linux-gnu
     -E LD_LIBRARY_PATH=/usr/aarch64-linux-gnu/lib)
+
+# pkg-config must see the target's .pc files only: the host's (libdw's, for one) name x86-64
+# libraries the cross linker cannot use. Optional packages missing for arm64 are then skipped.
+set(ENV{PKG_CONFIG_LIBDIR} "/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig")
+set(ENV{PKG_CONFIG_PATH} "")
