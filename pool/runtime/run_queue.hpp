@@ -2,6 +2,7 @@
 // consumers (the owner and thieves), as in Go's runq.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -58,9 +59,13 @@ class RunQueue {
     return slots_[h % kSize].load(std::memory_order_relaxed);
   }
 
-  // Thief: moves half of this queue into `into`, the thief's own queue, which must be empty.
-  // Returns one stolen G to run, or nullptr.
+  // Thief: moves half of this queue into `into`, the thief's own queue, as far as `into` has
+  // room (the scheduler steals into an empty queue; chaos mode steals into a busy one too).
+  // Returns one stolen G to run, or nullptr. Only the stolen G that is returned skips `into`.
   G* steal_half(RunQueue& into) noexcept {
+    // Only the thief pushes to `into` and other thieves only shrink it, so this room is a floor.
+    const std::uint32_t into_t = into.tail_.load(std::memory_order_relaxed);
+    const std::uint32_t room = kSize - (into_t - into.head_.load(std::memory_order_acquire));
     for (;;) {
       std::uint32_t h = head_.load(std::memory_order_acquire);
       const std::uint32_t t = tail_.load(std::memory_order_acquire);
@@ -69,15 +74,14 @@ class RunQueue {
         if (n == 0) return nullptr;
         continue;  // inconsistent snapshot: retry
       }
-      n = n - n / 2;
-      const std::uint32_t into_t = into.tail_.load(std::memory_order_relaxed);
-      for (std::uint32_t i = 0; i < n; ++i) {
+      n = std::min(n - n / 2, room + 1);
+      // Copy before claiming: once head moves, the owner may overwrite these slots.
+      for (std::uint32_t i = 0; i + 1 < n; ++i) {
         G* g = slots_[(h + i) % kSize].load(std::memory_order_relaxed);
         into.slots_[(into_t + i) % kSize].store(g, std::memory_order_relaxed);
       }
+      G* last = slots_[(h + n - 1) % kSize].load(std::memory_order_relaxed);
       if (head_.compare_exchange_strong(h, h + n, std::memory_order_acq_rel)) {
-        // Run the last one stolen; publish the others in the thief's queue.
-        G* last = into.slots_[(into_t + n - 1) % kSize].load(std::memory_order_relaxed);
         if (n > 1) into.tail_.store(into_t + n - 1, std::memory_order_release);
         return last;
       }
