@@ -33,16 +33,18 @@ function(expect_sum what)
   message(STATUS "${what}: ok")
 endfunction()
 
-# expect_stack_clash(what dir on): the consumer configured in dir compiles its code with
-# -fstack-clash-protection (on) or without it (off): its code runs on goroutine stacks.
-function(expect_stack_clash what dir on)
+# expect_stack_clash(what dir want): the consumer configured in dir compiles its code with
+# -fstack-clash-protection (want true) or without it (want false): its code runs on goroutine
+# stacks. (The parameter must not be called "on": if() reads that as the constant ON.)
+function(expect_stack_clash what dir want)
   file(READ ${dir}/compile_commands.json commands)
   string(FIND "${commands}" "-fstack-clash-protection" at)
-  if(on AND at EQUAL -1)
+  if(want AND at EQUAL -1)
     message(FATAL_ERROR "${what}: the consumer's code is not built with -fstack-clash-protection")
-  elseif(NOT on AND NOT at EQUAL -1)
+  elseif(NOT want AND NOT at EQUAL -1)
     message(FATAL_ERROR "${what}: the consumer's code is built with -fstack-clash-protection")
   endif()
+  message(STATUS "${what}: -fstack-clash-protection is as wanted (${want})")
 endfunction()
 
 # check_package(name kind prefix): find_package and pkg-config consumers of an installed gopool
