@@ -26,7 +26,8 @@ std::uintptr_t index_of(const G* g) {
 
 // Drains q into seen, counting each goroutine.
 void drain(RunQueue& q, std::vector<int>& seen) {
-  while (G* g = q.pop()) ++seen[index_of(g)];
+  while (G* g = q.pop())
+    ++seen[index_of(g)];
 }
 
 }  // namespace
@@ -37,8 +38,10 @@ TEST_CASE("a steal into an almost full queue takes only what fits and loses noth
     RunQueue victim;
     RunQueue thief;
     std::uintptr_t next = 0;
-    for (std::uint32_t i = 0; i < thief_has; ++i) REQUIRE(thief.push(fake_g(next++)));
-    for (std::uint32_t i = 0; i < RunQueue::kSize; ++i) REQUIRE(victim.push(fake_g(next++)));
+    for (std::uint32_t i = 0; i < thief_has; ++i)
+      REQUIRE(thief.push(fake_g(next++)));
+    for (std::uint32_t i = 0; i < RunQueue::kSize; ++i)
+      REQUIRE(victim.push(fake_g(next++)));
     std::vector<int> seen(next, 0);
     G* got = victim.steal_half(thief);
     REQUIRE(got != nullptr);
@@ -66,7 +69,8 @@ TEST_CASE("an owner pushing and popping while thieves steal: each goroutine come
       // Each thief keeps some of its loot queued, so that most steals land in a busy queue.
       while (!done.load(std::memory_order_acquire)) {
         if (G* g = owner.steal_half(thieves[t])) ++seen[t][index_of(g)];
-        while (thieves[t].size() > 200) ++seen[t][index_of(thieves[t].pop())];
+        while (thieves[t].size() > 200)
+          ++seen[t][index_of(thieves[t].pop())];
       }
       drain(thieves[t], seen[t]);
     });
@@ -81,13 +85,15 @@ TEST_CASE("an owner pushing and popping while thieves steal: each goroutine come
   }
   drain(owner, seen[kThieves]);
   done.store(true, std::memory_order_release);
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   drain(owner, seen[kThieves]);
   int lost = 0;
   int twice = 0;
   for (std::uintptr_t i = 0; i < kGs; ++i) {
     int n = 0;
-    for (const auto& s : seen) n += s[i];
+    for (const auto& s : seen)
+      n += s[i];
     lost += n == 0 ? 1 : 0;
     twice += n > 1 ? 1 : 0;
   }

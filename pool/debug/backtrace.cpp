@@ -98,13 +98,31 @@ class Symbolizer {
   // source: the file (and its line in `line`) of the instruction at pc; nullptr if unknown.
   const char* source(std::uintptr_t pc, int& line) const noexcept {
     Dwfl_Module* module = dwfl_ != nullptr ? dwfl_addrmodule(dwfl_, pc) : nullptr;
-    Dwfl_Line* entry = module != nullptr ? dwfl_module_getsrc(module, pc) : nullptr;
-    if (entry == nullptr) return nullptr;
-    const char* file = dwfl_lineinfo(entry, nullptr, &line, nullptr, nullptr, nullptr);
-    return file != nullptr && line > 0 ? file : nullptr;
+    if (module == nullptr) return nullptr;
+    if (Dwfl_Line* entry = dwfl_module_getsrc(module, pc)) {
+      const char* file = dwfl_lineinfo(entry, nullptr, &line, nullptr, nullptr, nullptr);
+      if (file != nullptr && line > 0) return file;
+    }
+    return source_by_unit(module, pc, line);
   }
 
  private:
+  // dwfl_module_getsrc finds the compile unit through .debug_aranges, which clang does not emit
+  // unless asked (-gdwarf-aranges): then look through the units for the one holding pc.
+  static const char* source_by_unit(Dwfl_Module* module, std::uintptr_t pc, int& line) noexcept {
+    Dwarf_Addr bias = 0;
+    for (Dwarf_Die* unit = dwfl_module_nextcu(module, nullptr, &bias); unit != nullptr;
+         unit = dwfl_module_nextcu(module, unit, &bias)) {
+      if (dwarf_haspc(unit, pc - bias) <= 0) continue;
+      Dwarf_Line* entry = dwarf_getsrc_die(unit, pc - bias);
+      if (entry == nullptr) return nullptr;
+      const char* file = dwarf_linesrc(entry, nullptr, nullptr);
+      if (dwarf_lineno(entry, &line) != 0 || line <= 0) return nullptr;
+      return file;
+    }
+    return nullptr;
+  }
+
   std::unique_lock<std::mutex> lock_;
   Dwfl* dwfl_ = nullptr;
 };
