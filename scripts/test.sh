@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, then builds and runs the whole suite in each build kind: a normal
-# build (with -Werror, benchmarks and examples compiled), ASan+UBSan, TSan, clang-16 with a
-# shared libgopool.so, and AArch64 under qemu-user.
-# GOPOOL_TEST_BUILDS="normal address" limits the builds. The chaos kind (ASan+UBSan with
-# GOPOOL_CHAOS=ON) is not in the default set yet: it finds a hang in pool_test and the hello
-# example (goroutines left runnable with no M running them) that is not fixed yet.
+# build (with -Werror, benchmarks and examples compiled), ASan+UBSan, ASan+UBSan in chaos mode
+# (injected spurious, stale, duplicate and delayed wake-ups; odd run-queue placement and
+# steals), TSan, clang-16 with a shared libgopool.so, and AArch64 under qemu-user.
+# GOPOOL_TEST_BUILDS="normal address" limits the builds.
 # clang: everything but the stress tests (tests/stress/, label "stress"), which the gcc kinds run.
 # aarch64: a cross build whose tests run under qemu-user; not the stress tests, nor
 # install_consumer (it builds a consumer with the host's compiler), nor wait_state_test (its
@@ -13,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
-builds=${GOPOOL_TEST_BUILDS:-"normal address thread clang aarch64"}
+builds=${GOPOOL_TEST_BUILDS:-"normal address chaos thread clang aarch64"}
 scripts/install-deps.sh $builds
 status=0
 for kind in $builds; do
