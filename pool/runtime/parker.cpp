@@ -163,8 +163,9 @@ void WaitState::wake(Result r) noexcept {
   if constexpr (chaos::kEnabled) {
     if (chaos::roll(chaos::kDelayedWake)) gopool::yield();
   }
-  if (old == kParked || chaos::roll(chaos::kDuplicateWake)) unpark(p);
+  const bool start_m = (old == kParked || chaos::roll(chaos::kDuplicateWake)) && unpark_deferred(p);
   state_.store(r, std::memory_order_release);
+  if (start_m) wake_idle_p();  // touches the scheduler only: the waiter may be gone by now
 }
 
 const char* to_string(WaitReason reason) noexcept {
@@ -232,14 +233,19 @@ bool park_until(Parker* p, std::chrono::steady_clock::time_point deadline, WaitR
   return goroutine_park_until(p, deadline, reason, now);
 }
 
-void unpark(Parker* p) noexcept {
+bool unpark_deferred(Parker* p) noexcept {
   const std::uint32_t old = p->state.exchange(Parker::kNotified, std::memory_order_acq_rel);
-  if (old != Parker::kParked) return;  // not parked yet: park() will see the notify
+  if (old != Parker::kParked) return false;  // not parked yet: park() will see the notify
   if (p->g != nullptr) {
-    ready(p->g);
-  } else {
-    futex_wake(&p->state, 1);
+    queue_ready(p->g);
+    return true;
   }
+  futex_wake(&p->state, 1);
+  return false;
+}
+
+void unpark(Parker* p) noexcept {
+  if (unpark_deferred(p)) wake_idle_p();
 }
 
 }  // namespace gopool::detail

@@ -44,6 +44,12 @@ bool park_until(Parker* p, std::chrono::steady_clock::time_point deadline, WaitR
 // Gives p's owner a wake-up permit (waking it if parked). Never blocks; any thread may call it.
 void unpark(Parker* p) noexcept;
 
+// unpark() whose last step, starting an M for an idle P, is left to the caller: true means
+// call wake_idle_p() (scheduler.hpp), which no longer touches p or its owner. The wait seam
+// publishes its result in between, so that the owner, taken at once by a spinning M, does not
+// wait for that futex wake-up before it finds its result.
+bool unpark_deferred(Parker* p) noexcept;
+
 // Called by the scheduler once a goroutine that asked to park is off its stack: moves its
 // Parker idle -> parked. Returns false if a notify or timeout came first (run it again).
 inline bool commit_park(Parker* p) noexcept {

@@ -1089,16 +1089,23 @@ __attribute__((noinline)) G* current_g() noexcept {
   return m != nullptr ? m->curg.load(std::memory_order_relaxed) : nullptr;
 }
 
-void ready(G* g) noexcept {
-  Sched& s = *g_sched.load(std::memory_order_relaxed);
+void queue_ready(G* g) noexcept {
   g->status.store(GStatus::runnable, std::memory_order_relaxed);
   M* m = current_m();
   if (m != nullptr && m->p != nullptr) {
     runq_put(m->p, g, !chaos::roll(chaos::kRunqTail));
   } else {
-    global_put(s, g);
+    global_put(*g_sched.load(std::memory_order_relaxed), g);
   }
-  wakep(s);
+}
+
+void wake_idle_p() noexcept {
+  wakep(*g_sched.load(std::memory_order_relaxed));
+}
+
+void ready(G* g) noexcept {
+  queue_ready(g);
+  wake_idle_p();
 }
 
 void switch_out(M* m, G* cur, AfterSwitch what) noexcept {

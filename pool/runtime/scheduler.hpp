@@ -68,6 +68,11 @@ G* current_g() noexcept;
 
 // Makes g runnable (on this M's P, or the global queue) and wakes an idle P if there is one.
 void ready(G* g) noexcept;
+// ready() in two steps, for a waker that must publish a result after its last touch of g but
+// should not make g's new M wait for it meanwhile: queue_ready(g) queues g; wake_idle_p() then
+// starts an M for an idle P (a futex wake-up, often), touching only the scheduler.
+void queue_ready(G* g) noexcept;
+void wake_idle_p() noexcept;
 
 // Switches the running goroutine out; what says what happens to it once it is off its stack.
 // Returns when it runs again (AfterSwitch::dead never returns).
