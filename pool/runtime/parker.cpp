@@ -114,14 +114,10 @@ WaitState::Result WaitState::wait(WaitReason reason, int spins) noexcept {
     if (s >= kFirstResult) return finish(s);
     if (s == kWaking) {
       pause_for_waker(rounds);
-    } else if (s == kPending) {
-      // Announce the park, so that the waker knows to unpark; a failed CAS means it came.
-      if (!state_.compare_exchange_strong(s, kParked, std::memory_order_acq_rel,
-                                          std::memory_order_acquire)) {
-        continue;
-      }
     } else if (!chaos::roll(chaos::kSpuriousReturn)) {
-      park(parker_, reason);  // any return is only a hint: the state decides
+      // The waker marks kWaking before it unparks, so a wake-up that finds kPending here is
+      // stale or spurious: park again. Any return is only a hint: the state decides.
+      park(parker_, reason);
     }
     s = state_.load(std::memory_order_acquire);
   }
@@ -137,19 +133,9 @@ WaitState::Result WaitState::wait_until(std::chrono::steady_clock::time_point de
   for (;;) {
     if (s >= kFirstResult) return finish(s);
     if (s == kWaking) {
-      pause_for_waker(rounds);
+      pause_for_waker(rounds);  // a waker took us: its result comes, deadline or not
     } else if (expired) {
-      // Withdraw the announcement; failing that, a waker took us and will publish soon.
-      if (s == kPending || state_.compare_exchange_strong(s, kPending, std::memory_order_acq_rel,
-                                                          std::memory_order_acquire)) {
-        return kPending;
-      }
-      continue;
-    } else if (s == kPending) {
-      if (!state_.compare_exchange_strong(s, kParked, std::memory_order_acq_rel,
-                                          std::memory_order_acquire)) {
-        continue;
-      }
+      return kPending;  // the owner withdraws under its primitive's lock
     } else if (!chaos::roll(chaos::kSpuriousReturn)) {
       expired = !park_until(parker_, deadline, reason);
     }
@@ -159,13 +145,19 @@ WaitState::Result WaitState::wait_until(std::chrono::steady_clock::time_point de
 
 void WaitState::wake(Result r) noexcept {
   Parker* const p = parker_;  // read before publishing: the state may vanish right after
-  const Result old = state_.exchange(kWaking, std::memory_order_acq_rel);
+  // Only the one waker writes the state (the owner only reads it), so plain stores do. kWaking
+  // goes first and the unpark's release orders it before the owner's wake-up: an owner woken
+  // by this unpark sees kWaking or r, never kPending, and waits for r instead of parking again.
+  state_.store(kWaking, std::memory_order_relaxed);
   if constexpr (chaos::kEnabled) {
     if (chaos::roll(chaos::kDelayedWake)) gopool::yield();
+    if (chaos::roll(chaos::kDuplicateWake)) unpark(p);
   }
-  const bool start_m = (old == kParked || chaos::roll(chaos::kDuplicateWake)) && unpark_deferred(p);
+  // Unparked whether or not the owner has parked yet: a permit it does not use is stale, and
+  // its next park returns once for nothing. Cheaper than having every wait announce its park.
+  const bool start_m = unpark_deferred(p);
   state_.store(r, std::memory_order_release);
-  if (start_m) wake_idle_p();  // touches the scheduler only: the waiter may be gone by now
+  if (start_m) wake_idle_p();  // touches the scheduler only: the owner may be gone by now
 }
 
 const char* to_string(WaitReason reason) noexcept {

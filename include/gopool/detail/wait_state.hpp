@@ -99,7 +99,6 @@ class GOPOOL_API WaitState {
   void wake(Result r) noexcept;
 
  private:
-  static constexpr Result kParked = 1;  // the owner parked, or is about to: wake() must unpark
   static constexpr Result kWaking = 2;  // a waker claimed it and has not published yet
 
   Result finish(Result s) noexcept;
