@@ -18,12 +18,21 @@ namespace {
 
 thread_local Parker tl_thread_parker{nullptr};
 
+// Resets a woken Parker to idle with a read-modify-write, never a plain store: an unpark may
+// land at the same moment, and a store would erase its permit while the owner's next look at
+// its wait state could still miss that waker's claim (a store may wait in the store buffer
+// while a later load goes ahead); the owner would then park for ever. The exchange either takes
+// that unpark (and, acquiring, sees the claim) or comes first and leaves it for the next park.
+void take_permit(Parker* p) noexcept {
+  (void)p->state.exchange(Parker::kIdle, std::memory_order_acq_rel);
+}
+
 // A foreign thread's park: the state word doubles as the futex word.
 bool thread_park(Parker* p, std::int64_t deadline_ns) noexcept {
   for (;;) {
     std::uint32_t s = p->state.load(std::memory_order_acquire);
     if (s == Parker::kNotified) {
-      p->state.store(Parker::kIdle, std::memory_order_relaxed);
+      take_permit(p);
       return true;
     }
     if (s == Parker::kIdle &&
@@ -77,7 +86,7 @@ bool goroutine_park_until(Parker* p, std::chrono::steady_clock::time_point deadl
     s = p->state.exchange(Parker::kIdle, std::memory_order_acq_rel);
     return s == Parker::kNotified;
   }
-  p->state.store(Parker::kIdle, std::memory_order_relaxed);
+  take_permit(p);
   return true;
 }
 
@@ -210,7 +219,7 @@ void park(Parker* p, WaitReason reason) noexcept {
     switch_out(current_m(), g, AfterSwitch::park);
     end_wait(g);
   }
-  p->state.store(Parker::kIdle, std::memory_order_relaxed);
+  take_permit(p);  // the notify or timeout that woke it, or the permit that was already there
 }
 
 bool park_until(Parker* p, std::chrono::steady_clock::time_point deadline,
