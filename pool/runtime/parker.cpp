@@ -23,8 +23,9 @@ thread_local Parker tl_thread_parker{nullptr};
 // its wait state could still miss that waker's claim (a store may wait in the store buffer
 // while a later load goes ahead); the owner would then park for ever. The exchange either takes
 // that unpark (and, acquiring, sees the claim) or comes first and leaves it for the next park.
-void take_permit(Parker* p) noexcept {
-  (void)p->state.exchange(Parker::kIdle, std::memory_order_acq_rel);
+// Returns the state it replaced.
+std::uint32_t take_permit(Parker* p) noexcept {
+  return p->state.exchange(Parker::kIdle, std::memory_order_acq_rel);
 }
 
 // A foreign thread's park: the state word doubles as the futex word.
@@ -32,7 +33,7 @@ bool thread_park(Parker* p, std::int64_t deadline_ns) noexcept {
   for (;;) {
     std::uint32_t s = p->state.load(std::memory_order_acquire);
     if (s == Parker::kNotified) {
-      take_permit(p);
+      (void)take_permit(p);
       return true;
     }
     if (s == Parker::kIdle &&
@@ -81,12 +82,11 @@ bool goroutine_park_until(Parker* p, std::chrono::steady_clock::time_point deadl
     switch_out(current_m(), g, AfterSwitch::park);
     end_wait(g);
     g->timer.stop();  // woken by a notify: the timer must not fire into a later wait
-    // Read and reset in one step. A notify that lands after the timeout is lost to this park
-    // but never to the caller: the wait seam looks at its own state after every return.
-    s = p->state.exchange(Parker::kIdle, std::memory_order_acq_rel);
-    return s == Parker::kNotified;
+    // A notify that lands after the timeout is lost to this park but never to the caller: the
+    // wait seam looks at its own state after every return.
+    return take_permit(p) == Parker::kNotified;
   }
-  take_permit(p);
+  (void)take_permit(p);
   return true;
 }
 
@@ -219,7 +219,7 @@ void park(Parker* p, WaitReason reason) noexcept {
     switch_out(current_m(), g, AfterSwitch::park);
     end_wait(g);
   }
-  take_permit(p);  // the notify or timeout that woke it, or the permit that was already there
+  (void)take_permit(p);  // the notify or timeout that woke it, or the permit that was already there
 }
 
 bool park_until(Parker* p, std::chrono::steady_clock::time_point deadline,

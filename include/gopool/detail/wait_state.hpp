@@ -93,9 +93,10 @@ class GOPOOL_API WaitState {
   // Only the owner calls it, and only once no waker can still hold it.
   void reset() noexcept { state_.store(kPending, std::memory_order_relaxed); }
 
-  // wake: publishes r (>= kFirstResult) and wakes the owner if it is parked. Called exactly once
-  // per wait, by the party that took the owner off its queue; never blocks; callable from any
-  // goroutine, thread or timer callback. The WaitState may be gone as soon as this returns.
+  // wake: publishes r (>= kFirstResult) and wakes the owner if it is parked (if not, the owner's
+  // next park returns once for nothing). Called exactly once per wait, by the party that took
+  // the owner off its queue; never blocks; callable from any goroutine, thread or timer
+  // callback. The WaitState may be gone as soon as this returns.
   void wake(Result r) noexcept;
 
  private:
