@@ -16,7 +16,8 @@ struct P;
 
 // What a goroutine that switched away asked the next context to do with it, once it is safely
 // off its stack.
-enum class AfterSwitch : std::uint8_t { none, yield, park, dead, to_global };
+// park_on: park unless the M's park word no longer holds park_expect (see park_on()).
+enum class AfterSwitch : std::uint8_t { none, yield, park, park_on, dead, to_global };
 
 struct M {
   explicit M(int index) : id(index) {}
@@ -37,6 +38,9 @@ struct M {
 
   G* switched_from = nullptr;             // the goroutine that switched away ...
   AfterSwitch after = AfterSwitch::none;  // ... and what to do with it
+  std::atomic<std::uint32_t>* park_word = nullptr;  // AfterSwitch::park_on: the word ...
+  std::uint32_t park_expect = 0;                    // ... the value that lets it park ...
+  std::uint32_t park_value = 0;                     // ... and the value that says it did
   std::uint32_t rand_state = 0;
   clockid_t cpu_clock{};  // this thread's CPU-time clock, read by the monitor
 

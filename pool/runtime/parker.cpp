@@ -82,9 +82,10 @@ bool goroutine_park_until(Parker* p, std::chrono::steady_clock::time_point deadl
     switch_out(current_m(), g, AfterSwitch::park);
     end_wait(g);
     g->timer.stop();  // woken by a notify: the timer must not fire into a later wait
-    // A notify that lands after the timeout is lost to this park but never to the caller: the
-    // wait seam looks at its own state after every return.
-    return take_permit(p) == Parker::kNotified;
+    // Idle (an unpark moved it there) or notified: woken; timed out: the timer fired. A notify
+    // that lands after the timeout is lost to this park but never to the caller: the wait seam
+    // looks at its own state after every return.
+    return take_permit(p) != Parker::kTimedOut;
   }
   (void)take_permit(p);
   return true;
@@ -123,9 +124,24 @@ WaitState::Result WaitState::wait(WaitReason reason, int spins) noexcept {
     if (s >= kFirstResult) return finish(s);
     if (s == kWaking) {
       pause_for_waker(rounds);
-    } else if (!chaos::roll(chaos::kSpuriousReturn)) {
-      // The waker marks kWaking before it unparks, so a wake-up that finds kPending here is
-      // stale or spurious: park again. Any return is only a hint: the state decides.
+    } else if (chaos::roll(chaos::kSpuriousReturn)) {
+      // as if a park had returned for nothing: look again
+    } else if (s == kPending && parker_->g != nullptr) {
+      // A goroutine parks on the state itself: the scheduler marks it kParkedHere once the
+      // goroutine is off its stack, unless a result came first, and the waker that finds that
+      // mark readies it. No permit, so nothing stale is left behind.
+      park_on(&state_, kPending, kParkedHere, reason);
+    } else if (s == kPending) {
+      // A thread announces that it waits through its Parker, then parks there: the waker that
+      // finds kViaParker unparks it.
+      if (state_.compare_exchange_strong(s, kViaParker, std::memory_order_acq_rel)) {
+        park(parker_, reason);
+      } else {
+        continue;  // a result came: s holds it
+      }
+    } else {
+      // kViaParker (announced here or by wait_until). The waker marks kWaking before it
+      // unparks, so a wake-up that still finds kViaParker is stale or spurious: park again.
       park(parker_, reason);
     }
     s = state_.load(std::memory_order_acquire);
@@ -137,6 +153,9 @@ WaitState::Result WaitState::wait_until(std::chrono::steady_clock::time_point de
   if (deadline == std::chrono::steady_clock::time_point::max()) return wait(reason);
   if (chaos::roll(chaos::kYield)) gopool::yield();
   Result s = state_.load(std::memory_order_acquire);
+  // A timed wait parks through the Parker, whose timer can end the park; announce it so that
+  // the waker unparks. If the CAS fails, a result came and s holds it.
+  if (s == kPending) (void)state_.compare_exchange_strong(s, kViaParker, std::memory_order_acq_rel);
   bool expired = false;
   int rounds = 0;
   for (;;) {
@@ -154,9 +173,28 @@ WaitState::Result WaitState::wait_until(std::chrono::steady_clock::time_point de
 
 void WaitState::wake(Result r) noexcept {
   Parker* const p = parker_;  // read before publishing: the state may vanish right after
-  // Only the one waker writes the state (the owner only reads it), so plain stores do. kWaking
-  // goes first and the unpark's release orders it before the owner's wake-up: an owner woken
-  // by this unpark sees kWaking or r, never kPending, and waits for r instead of parking again.
+  Result s = state_.load(std::memory_order_acquire);
+  while (s == kPending) {
+    // The owner has not parked (it spins, runs, or is on its way to park, where the scheduler's
+    // CAS will fail): publishing is the whole wake-up, one write to one line.
+    if (state_.compare_exchange_weak(s, r, std::memory_order_acq_rel)) return;
+  }
+  if (s == kParkedHere) {
+    // A goroutine off its stack that only this waker can ready: nobody else writes the state
+    // now, and the goroutine cannot run (and its state vanish) before ready() below.
+    if constexpr (chaos::kEnabled) {
+      if (chaos::roll(chaos::kDelayedWake)) gopool::yield();
+      if (chaos::roll(chaos::kDuplicateWake)) unpark(p);  // a stale permit for a later wait
+    }
+    G* const g = p->g;
+    state_.store(r, std::memory_order_release);
+    ready(g);
+    return;
+  }
+  // kViaParker: the owner waits through its Parker (a thread, or a timed wait) and only reads
+  // the state, so plain stores do. kWaking goes first and the unpark's release orders it
+  // before the owner's wake-up: an owner woken by this unpark sees kWaking or r, never
+  // kViaParker, and waits for r instead of parking again.
   state_.store(kWaking, std::memory_order_relaxed);
   if constexpr (chaos::kEnabled) {
     if (chaos::roll(chaos::kDelayedWake)) gopool::yield();
@@ -218,8 +256,12 @@ void park(Parker* p, WaitReason reason) noexcept {
     begin_wait(g, reason);
     switch_out(current_m(), g, AfterSwitch::park);
     end_wait(g);
+    // The unpark that readied a parked goroutine left its Parker idle: nothing to take, and no
+    // locked instruction on the hand-off path. A permit found here came from a later unpark
+    // (or a notify that beat commit_park); take it so that the next park does not return early.
+    if (p->state.load(std::memory_order_relaxed) == Parker::kIdle) return;
   }
-  (void)take_permit(p);  // the notify or timeout that woke it, or the permit that was already there
+  (void)take_permit(p);  // the permit that was already there
 }
 
 bool park_until(Parker* p, std::chrono::steady_clock::time_point deadline,
@@ -234,11 +276,35 @@ bool park_until(Parker* p, std::chrono::steady_clock::time_point deadline, WaitR
   return goroutine_park_until(p, deadline, reason, now);
 }
 
+void park_on(std::atomic<std::uint32_t>* word, std::uint32_t expect, std::uint32_t parked,
+             WaitReason reason) noexcept {
+  M* const m = current_m();
+  G* const g = m->curg.load(std::memory_order_relaxed);
+  m->park_word = word;
+  m->park_expect = expect;
+  m->park_value = parked;
+  begin_wait(g, reason);
+  switch_out(m, g, AfterSwitch::park_on);
+  end_wait(g);
+}
+
 bool unpark_deferred(Parker* p) noexcept {
+  G* const g = p->g;
+  if (g != nullptr) {
+    // A parked goroutine goes straight back to idle: the run queue, not a permit, carries this
+    // wake-up (its release orders the waker's claim before the owner runs), so the owner need
+    // not reset its Parker. Only a CAS from parked does it, so no other permit is ever erased.
+    std::uint32_t s = p->state.load(std::memory_order_relaxed);
+    if (s == Parker::kParked &&
+        p->state.compare_exchange_strong(s, Parker::kIdle, std::memory_order_acq_rel)) {
+      queue_ready(g);
+      return true;
+    }
+  }
   const std::uint32_t old = p->state.exchange(Parker::kNotified, std::memory_order_acq_rel);
   if (old != Parker::kParked) return false;  // not parked yet: park() will see the notify
-  if (p->g != nullptr) {
-    queue_ready(p->g);
+  if (g != nullptr) {
+    queue_ready(g);
     return true;
   }
   futex_wake(&p->state, 1);

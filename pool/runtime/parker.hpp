@@ -16,8 +16,9 @@ struct G;
 
 class Parker {
  public:
-  // States. A goroutine or thread moves idle -> parked -> (notified | timed_out) -> idle; a
-  // notify or timeout that comes before it parks is left in the state for park() to find.
+  // States. A thread moves idle -> parked -> (notified | timed_out) -> idle; a goroutine the
+  // same, except that the unpark that readies it moves parked -> idle itself. A notify or
+  // timeout that comes before the park is left in the state for park() to find.
   static constexpr std::uint32_t kIdle = 0;
   static constexpr std::uint32_t kNotified = 1;
   static constexpr std::uint32_t kParked = 2;
@@ -49,6 +50,14 @@ void unpark(Parker* p) noexcept;
 // publishes its result in between, so that the owner, taken at once by a spinning M, does not
 // wait for that futex wake-up before it finds its result.
 bool unpark_deferred(Parker* p) noexcept;
+
+// Parks the calling goroutine (not a thread) on *word, as Go's gopark with a condition: once
+// it is off its stack the scheduler moves *word from `expect` to `parked`, or, if the word no
+// longer holds `expect`, runs it again at once. Whoever then reads `parked` from the word owns
+// the goroutine's wake-up and readies it with ready() (scheduler.hpp); nothing else does. Used
+// by the wait seam's fast path, which needs no Parker permit at all.
+void park_on(std::atomic<std::uint32_t>* word, std::uint32_t expect, std::uint32_t parked,
+             WaitReason reason) noexcept;
 
 // Called by the scheduler once a goroutine that asked to park is off its stack: moves its
 // Parker idle -> parked. Returns false if a notify or timeout came first (run it again).

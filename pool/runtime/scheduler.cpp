@@ -521,6 +521,17 @@ void finish_switch(M* m) noexcept {
         runq_put(m->p, g, true);
       }
       break;
+    case AfterSwitch::park_on: {
+      // Once the CAS succeeds the goroutine belongs to whoever reads park_value from the word:
+      // neither it nor the word may be touched here after that.
+      std::uint32_t expect = m->park_expect;
+      if (!m->park_word->compare_exchange_strong(expect, m->park_value,
+                                                 std::memory_order_acq_rel)) {
+        g->status.store(GStatus::runnable, std::memory_order_relaxed);
+        runq_put(m->p, g, true);  // the word changed before it got off its stack: run it again
+      }
+      break;
+    }
     case AfterSwitch::dead:
       free_g(*g_sched.load(std::memory_order_relaxed), m->p, g);
       break;

@@ -59,7 +59,7 @@ class GOPOOL_API WaitState {
  public:
   using Result = std::uint32_t;
   static constexpr Result kPending = 0;      // no result yet
-  static constexpr Result kFirstResult = 3;  // the smallest value wake() may publish
+  static constexpr Result kFirstResult = 4;  // the smallest value wake() may publish
 
   // Binds to the calling goroutine or thread.
   WaitState() noexcept : parker_(current_parker()) {}
@@ -93,14 +93,17 @@ class GOPOOL_API WaitState {
   // Only the owner calls it, and only once no waker can still hold it.
   void reset() noexcept { state_.store(kPending, std::memory_order_relaxed); }
 
-  // wake: publishes r (>= kFirstResult) and wakes the owner if it is parked (if not, the owner's
-  // next park returns once for nothing). Called exactly once per wait, by the party that took
-  // the owner off its queue; never blocks; callable from any goroutine, thread or timer
-  // callback. The WaitState may be gone as soon as this returns.
+  // wake: publishes r (>= kFirstResult) and wakes the owner if it is parked; an owner that has
+  // not parked finds r by itself, and publishing is then the whole cost. Called exactly once
+  // per wait, by the party that took the owner off its queue; never blocks; callable from any
+  // goroutine, thread or timer callback. The WaitState may be gone as soon as this returns.
   void wake(Result r) noexcept;
 
  private:
-  static constexpr Result kWaking = 2;  // a waker claimed it and has not published yet
+  // The owner waits through its Parker (a thread, or a timed wait): wake() must unpark it.
+  static constexpr Result kViaParker = 1;
+  static constexpr Result kWaking = 2;      // a waker of a kViaParker owner has not published
+  static constexpr Result kParkedHere = 3;  // a goroutine parked on this state: wake() readies it
 
   Result finish(Result s) noexcept;
 
