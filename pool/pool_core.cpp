@@ -586,9 +586,11 @@ void PoolCore::settle_locked(PoolWorker*& exits) const noexcept {
     PoolWorker* next = w->next_returned;
     w->next_returned = nullptr;
     w->last_used = now;
-    // Whoever takes w next exchanges its parker's state, on a line w's own thread wrote last:
-    // fetch it now, while the rest of the list is filed, rather than stall on it then.
+    // Whoever takes w next wakes its mailbox and, if it parked, its goroutine: lines w's own
+    // thread wrote last. Fetch both now, while the rest of the list is filed, rather than
+    // stall on them then.
     __builtin_prefetch(&w->mail, 1);
+    w->mail.prefetch_owner();
     if (closed || !idle_->insert(w)) {
       w->next_returned = exits;  // released meanwhile (or no room to file it): it stops
       exits = w;

@@ -119,6 +119,7 @@ WaitState::Result WaitState::wait(WaitReason reason, int spins) noexcept {
     cpu_relax();
     s = state_.load(std::memory_order_acquire);
   }
+  if (parker_->g == nullptr) return thread_wait(kNoDeadline);
   int rounds = 0;
   for (;;) {
     if (s >= kFirstResult) return finish(s);
@@ -126,21 +127,13 @@ WaitState::Result WaitState::wait(WaitReason reason, int spins) noexcept {
       pause_for_waker(rounds);
     } else if (chaos::roll(chaos::kSpuriousReturn)) {
       // as if a park had returned for nothing: look again
-    } else if (s == kPending && parker_->g != nullptr) {
-      // A goroutine parks on the state itself: the scheduler marks it kParkedHere once the
-      // goroutine is off its stack, unless a result came first, and the waker that finds that
-      // mark readies it. No permit, so nothing stale is left behind.
-      park_on(&state_, kPending, kParkedHere, reason);
     } else if (s == kPending) {
-      // A thread announces that it waits through its Parker, then parks there: the waker that
-      // finds kViaParker unparks it.
-      if (state_.compare_exchange_strong(s, kViaParker, std::memory_order_acq_rel)) {
-        park(parker_, reason);
-      } else {
-        continue;  // a result came: s holds it
-      }
+      // Park on the state itself: the scheduler marks it kParkedHere once the goroutine is off
+      // its stack, unless a result came first, and the waker that finds the mark readies it.
+      // No permit, so nothing stale is left behind.
+      park_on(&state_, kPending, kParkedHere, reason);
     } else {
-      // kViaParker (announced here or by wait_until). The waker marks kWaking before it
+      // kViaParker, left by a timed wait that expired. Its waker marks kWaking before it
       // unparks, so a wake-up that still finds kViaParker is stale or spurious: park again.
       park(parker_, reason);
     }
@@ -152,6 +145,7 @@ WaitState::Result WaitState::wait_until(std::chrono::steady_clock::time_point de
                                         WaitReason reason) noexcept {
   if (deadline == std::chrono::steady_clock::time_point::max()) return wait(reason);
   if (chaos::roll(chaos::kYield)) gopool::yield();
+  if (parker_->g == nullptr) return thread_wait(to_ns(deadline));
   Result s = state_.load(std::memory_order_acquire);
   // A timed wait parks through the Parker, whose timer can end the park; announce it so that
   // the waker unparks. If the CAS fails, a result came and s holds it.
@@ -171,37 +165,68 @@ WaitState::Result WaitState::wait_until(std::chrono::steady_clock::time_point de
   }
 }
 
+WaitState::Result WaitState::thread_wait(std::int64_t deadline_ns) noexcept {
+  // A thread sleeps on the state word itself: kParkedHere tells the waker to publish and then
+  // wake the futex. A timed wait that expires takes the mark back; if a result beat it, it
+  // returns that result instead.
+  Result s = state_.load(std::memory_order_acquire);
+  for (;;) {
+    if (s >= kFirstResult) return finish(s);
+    if (s == kPending) {
+      if (!state_.compare_exchange_weak(s, kParkedHere, std::memory_order_acq_rel)) continue;
+      s = kParkedHere;
+    }
+    std::int64_t wait_ns = -1;
+    if (deadline_ns != kNoDeadline) {
+      wait_ns = deadline_ns - nanotime();
+      if (wait_ns <= 0) {
+        if (state_.compare_exchange_strong(s, kPending, std::memory_order_acq_rel)) {
+          return kPending;  // the owner withdraws under its primitive's lock
+        }
+        continue;  // a result came: s holds it
+      }
+    }
+    if (!chaos::roll(chaos::kSpuriousReturn)) {
+      const bool forever = wait_ns < 0;
+      if (forever) deadlock_note_thread_park(true);
+      futex_wait(&state_, kParkedHere, wait_ns);
+      if (forever) deadlock_note_thread_park(false);
+    }
+    s = state_.load(std::memory_order_acquire);
+  }
+}
+
 void WaitState::wake(Result r) noexcept {
   Parker* const p = parker_;  // read before publishing: the state may vanish right after
   Result s = state_.load(std::memory_order_acquire);
   while (s == kPending) {
     // The owner has not parked (it spins, runs, or is on its way to park, where the scheduler's
-    // CAS will fail): publishing is the whole wake-up, one write to one line.
+    // or its own CAS will fail): publishing is the whole wake-up, one write to one line.
     if (state_.compare_exchange_weak(s, r, std::memory_order_acq_rel)) return;
   }
-  if (s == kParkedHere) {
-    // A goroutine off its stack that only this waker can ready: nobody else writes the state
-    // now, and the goroutine cannot run (and its state vanish) before ready() below.
-    if constexpr (chaos::kEnabled) {
-      if (chaos::roll(chaos::kDelayedWake)) gopool::yield();
-      if (chaos::roll(chaos::kDuplicateWake)) unpark(p);  // a stale permit for a later wait
-    }
-    G* const g = p->g;
-    state_.store(r, std::memory_order_release);
-    ready(g);
-    return;
-  }
-  // kViaParker: the owner waits through its Parker (a thread, or a timed wait) and only reads
-  // the state, so plain stores do. kWaking goes first and the unpark's release orders it
-  // before the owner's wake-up: an owner woken by this unpark sees kWaking or r, never
-  // kViaParker, and waits for r instead of parking again.
-  state_.store(kWaking, std::memory_order_relaxed);
   if constexpr (chaos::kEnabled) {
     if (chaos::roll(chaos::kDelayedWake)) gopool::yield();
-    if (chaos::roll(chaos::kDuplicateWake)) unpark(p);
+    if (chaos::roll(chaos::kDuplicateWake)) unpark(p);  // a stale permit for a later park
   }
-  // Unparked whether or not the owner has parked yet: a permit it does not use is stale, and
-  // its next park returns once for nothing. Cheaper than having every wait announce its park.
+  if (s == kParkedHere) {
+    // Nobody else writes the state now: the owner is parked and only this waker wakes it.
+    G* const g = p->g;
+    state_.store(r, std::memory_order_release);
+    if (g != nullptr) {
+      ready(g);  // off its stack: it cannot run (and its state vanish) before this
+    } else {
+      // The thread may see r, return and drop the state before this call (a spurious futex
+      // return): FUTEX_WAKE reads no memory, and at worst wakes another waiter on a reused
+      // address for nothing, which every futex waiter must tolerate.
+      futex_wake(&state_, 1);
+    }
+    return;
+  }
+  // kViaParker: a goroutine in a timed wait, parked through its Parker; it only reads the
+  // state, so plain stores do. kWaking goes first and the unpark's release orders it before
+  // the owner's wake-up: an owner woken by this unpark sees kWaking or r, never kViaParker,
+  // and waits for r instead of parking again.
+  state_.store(kWaking, std::memory_order_relaxed);
   const bool start_m = unpark_deferred(p);
   state_.store(r, std::memory_order_release);
   if (start_m) wake_idle_p();  // touches the scheduler only: the owner may be gone by now

@@ -89,6 +89,11 @@ class GOPOOL_API WaitState {
   // pool worker's mailbox). Only while no waker can hold it.
   void rebind() noexcept { parker_ = current_parker(); }
 
+  // prefetch_owner: asks the CPU for the owner's parking line, which a wake() of a parked owner
+  // touches first: for a waker that knows it will wake this state soon (a pool files an idle
+  // worker). Never blocks, never faults.
+  void prefetch_owner() const noexcept { __builtin_prefetch(parker_, 1); }
+
   // reset: makes a woken state pending again for the owner's next wait (a reused mailbox).
   // Only the owner calls it, and only once no waker can still hold it.
   void reset() noexcept { state_.store(kPending, std::memory_order_relaxed); }
@@ -100,12 +105,15 @@ class GOPOOL_API WaitState {
   void wake(Result r) noexcept;
 
  private:
-  // The owner waits through its Parker (a thread, or a timed wait): wake() must unpark it.
+  // A goroutine in a timed wait waits through its Parker: wake() must unpark it.
   static constexpr Result kViaParker = 1;
-  static constexpr Result kWaking = 2;      // a waker of a kViaParker owner has not published
-  static constexpr Result kParkedHere = 3;  // a goroutine parked on this state: wake() readies it
+  static constexpr Result kWaking = 2;  // a waker of a kViaParker owner has not published yet
+  // The owner sleeps on this state: a goroutine off its stack (wake() readies it) or a thread
+  // in a futex wait on it (wake() wakes the futex).
+  static constexpr Result kParkedHere = 3;
 
   Result finish(Result s) noexcept;
+  Result thread_wait(std::int64_t deadline_ns) noexcept;  // a thread owner's wait
 
   Parker* parker_;
   std::atomic<Result> state_{kPending};
