@@ -173,7 +173,11 @@ TEST_CASE("write_stats prints every group of counters") {
     CHECK(text.find(part) != std::string::npos);
   }
   gopool::debug::Stats with_pool;
-  with_pool.pools.push_back({.name = "http", .capacity = 8, .submitted = 3});
+  gopool::debug::PoolCounters http;
+  http.name = "http";
+  http.capacity = 8;
+  http.submitted = 3;
+  with_pool.pools.push_back(http);
   std::ostringstream out2;
   gopool::debug::write_stats(out2, with_pool);
   CHECK(out2.str().find("pool \"http\": cap 8,") != std::string::npos);

@@ -544,3 +544,40 @@ TEST_CASE("without GOPOOL_TRACEBACK, SIGQUIT keeps its default action") {
   CHECK(r.signaled);
   CHECK(r.signal == SIGQUIT);
 }
+
+TEST_CASE("pool workers are grouped under their pool; a busy one shows its task's post site") {
+  gopool::PoolOptions options;
+  options.name = "dump-http";
+  gopool::Pool pool(2, options);
+  gopool::Chan<int> gate;
+  std::atomic<std::uint64_t> busy_id{0};
+  const unsigned line = __LINE__ + 1;
+  REQUIRE_FALSE(pool.post([&] {
+    busy_id = gopool::this_goroutine::id();
+    (void)gate.recv();
+  }));
+  REQUIRE(waits_for(busy_id, WaitReason::chan_recv));
+
+  const auto r = find_goroutine(busy_id);
+  REQUIRE(r);
+  CHECK(r->created_at.line() == line);
+  CHECK(std::string(r->created_at.file_name()).find("dump_test.cpp") != std::string::npos);
+  CHECK(r->label == "dump-http");
+
+  const Json doc = dump_json_parsed();
+  std::string container;
+  const Json* g = json_goroutine(doc, busy_id, &container);
+  REQUIRE(g != nullptr);
+  CHECK(container == "dump-http");
+  CHECK(g->at("created_at").at("line") == line);
+  bool pool_kind = false;
+  for (const Json& c : doc.at("goroutine_dump").at("containers")) {
+    if (c.at("container") == "dump-http") pool_kind = c.at("kind") == "pool";
+  }
+  CHECK(pool_kind);
+
+  const std::string text = gopool::debug::dump_string();
+  CHECK(text.find("dump_test.cpp:" + std::to_string(line) + ":") != std::string::npos);
+  gate.close();
+  pool.wait();
+}

@@ -5,6 +5,7 @@ gopool_add_test(worker_ring_test WHITEBOX)
 gopool_add_test(pool_test TIMEOUT 600)
 gopool_add_test(pool_with_func_test TIMEOUT 600)
 gopool_add_test(multi_pool_test)
+gopool_add_test(pool_registry_test)
 gopool_add_test(pool_hostile_test TIMEOUT 600)
 gopool_add_test(coop_budget_test TIMEOUT 600)
 

@@ -7,7 +7,7 @@
 #include <deque>
 #include <vector>
 
-#include "worker_ring.hpp"
+#include "pools/worker_ring.hpp"
 
 using gopool::Clock;
 using gopool::detail::PoolWorker;

@@ -6,7 +6,7 @@
 #include <deque>
 #include <vector>
 
-#include "worker_stack.hpp"
+#include "pools/worker_stack.hpp"
 
 using gopool::Clock;
 using gopool::detail::PoolWorker;

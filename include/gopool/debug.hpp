@@ -19,6 +19,7 @@
 #include "gopool/detail/goroutine_info.hpp"
 #include "gopool/detail/wait_state.hpp"
 #include "gopool/export.hpp"
+#include "gopool/pool_stats.hpp"
 #include "gopool/runtime_stats.hpp"
 
 namespace gopool {
@@ -119,19 +120,28 @@ struct OsStats {
 
 // PoolCounters: one pool's counters at one moment.
 struct PoolCounters {
-  std::string name;              // the pool's name, or "" if it has none
+  std::string name;              // the pool's name (PoolOptions::name, or "pool-<n>")
   int capacity = 0;              // -1 for an unbounded pool
   int running = 0;               // live workers, busy or idle
   int busy = 0;                  // workers running a task now
+  int idle = 0;                  // live workers waiting for a task (running - busy)
   int waiting = 0;               // callers blocked waiting for a worker
   std::uint64_t submitted = 0;   // tasks accepted so far (finished or in flight)
   std::uint64_t completed = 0;   // tasks that ran to the end (or threw)
-  std::uint64_t rejected = 0;    // tasks refused (closed, overload, timeout, context)
   std::uint64_t exceptions = 0;  // posted tasks that threw
+  std::uint64_t rejected = 0;    // tasks refused, whatever the cause; by cause:
+  std::uint64_t rejected_closed = 0;   // errc::pool_closed
+  std::uint64_t rejected_full = 0;     // errc::pool_overload, full and nonblocking
+  std::uint64_t rejected_waiters = 0;  // errc::pool_overload, max_blocking_tasks waiting
+  std::uint64_t rejected_timeout = 0;  // errc::timeout
+  std::uint64_t rejected_context = 0;  // the caller's Context was done
+  std::uint64_t discarded = 0;         // refused tasks dropped by the reject policy
+  std::uint64_t workers_started = 0;   // worker goroutines started
+  PoolWaitTimes waits;                 // how long callers waited for a worker
 };
 
-// pool_counters: reads one pool's counters now (Pool or PoolWithFunc). Never blocks; never
-// throws but std::bad_alloc (for the name).
+// pool_counters: reads one pool's counters now (Pool, PoolWithFunc or a MultiPool's member).
+// Never blocks; never throws but std::bad_alloc (for the name). `name` overrides the pool's.
 GOPOOL_API PoolCounters pool_counters(const ::gopool::detail::PoolBase& pool,
                                       std::string name = {});
 
@@ -147,6 +157,13 @@ struct Stats {
 // read without stopping anything, so they are approximate while goroutines run. Does not start
 // the runtime. Never parks; throws std::bad_alloc.
 GOPOOL_API Stats stats();
+
+// write_prometheus: writes stats() in the Prometheus text exposition format (version 0.0.4,
+// content type "text/plain; version=0.0.4"): the runtime's counters as gopool_* families and
+// every live pool's as gopool_pool_* families labelled pool="<name>" (rejections also by
+// cause="closed|full|waiters|timeout|context"; the wait for a worker as a summary). Never
+// parks; throws what the stream throws and std::bad_alloc.
+GOPOOL_API void write_prometheus(std::ostream& out);
 
 // write_stats: writes s as readable lines ("goroutines: 12 alive, ...") to out. Throws what the
 // stream throws.

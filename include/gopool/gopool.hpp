@@ -12,6 +12,7 @@
 #include "gopool/net.hpp"
 #include "gopool/pool.hpp"
 #include "gopool/pool_options.hpp"
+#include "gopool/pool_stats.hpp"
 #include "gopool/pool_with_func.hpp"
 #include "gopool/reject_policy.hpp"
 #include "gopool/runtime.hpp"

@@ -54,34 +54,48 @@ class GOPOOL_API MultiPool {
   // post: Pool::post() on the pool the strategy picks. Under round_robin, if that pool refuses
   // with errc::pool_overload, the least loaded pool gets one more try. errc::pool_closed after
   // release_timeout()/release(). A refused task goes once to the on_reject handler.
+  // Each call records its caller's source_location (`where`) as the task's post site, as
+  // Pool::post() does (submit() with arguments records none).
   template <detail::PostableTask F>
-  [[nodiscard]] std::error_code post(F&& f) {
-    return post_impl(detail::PoolWait{}, std::forward<F>(f));
+  [[nodiscard]] std::error_code post(F&& f, std::source_location where = std::source_location::current()) {
+    return post_impl(detail::PoolWait{}, std::forward<F>(f), where);
   }
 
   // post_for: post() waiting at most `timeout` for a worker, else errc::timeout.
   template <class Rep, class Period, detail::PostableTask F>
-  [[nodiscard]] std::error_code post_for(std::chrono::duration<Rep, Period> timeout, F&& f) {
-    return post_impl(detail::PoolWait::until(detail::deadline_in(timeout)), std::forward<F>(f));
+  [[nodiscard]] std::error_code post_for(std::chrono::duration<Rep, Period> timeout, F&& f,
+                                         std::source_location where = std::source_location::current()) {
+    return post_impl(detail::PoolWait::until(detail::deadline_in(timeout)), std::forward<F>(f),
+                     where);
   }
 
   // post: post() that gives up waiting for a worker when ctx is done (error: ctx.err()).
   template <detail::PostableTask F>
-  [[nodiscard]] std::error_code post(const Context& ctx, F&& f) {
-    return post_impl(detail::PoolWait::for_context(ctx), std::forward<F>(f));
+  [[nodiscard]] std::error_code post(const Context& ctx, F&& f, std::source_location where = std::source_location::current()) {
+    return post_impl(detail::PoolWait::for_context(ctx), std::forward<F>(f), where);
   }
 
   // submit: Pool::submit() on the pool the strategy picks (with the same retry as post()).
-  template <class F, class... Args>
-  Future<detail::SubmitResult<F, Args...>> submit(F&& f, Args&&... args) {
-    return submit_impl(detail::PoolWait{}, std::forward<F>(f), std::forward<Args>(args)...);
+  template <detail::PostableTask F>
+  Future<detail::SubmitResult<F>> submit(F&& f, std::source_location where = std::source_location::current()) {
+    return submit_impl(detail::PoolWait{}, where, std::forward<F>(f));
+  }
+  template <class F, class A0, class... Args>
+  Future<detail::SubmitResult<F, A0, Args...>> submit(F&& f, A0&& a0, Args&&... args) {
+    return submit_impl(detail::PoolWait{}, std::source_location{}, std::forward<F>(f),
+                       std::forward<A0>(a0), std::forward<Args>(args)...);
   }
 
   // submit: submit() that gives up waiting for a worker when ctx is done.
-  template <class F, class... Args>
-  Future<detail::SubmitResult<F, Args...>> submit(const Context& ctx, F&& f, Args&&... args) {
-    return submit_impl(detail::PoolWait::for_context(ctx), std::forward<F>(f),
-                       std::forward<Args>(args)...);
+  template <detail::PostableTask F>
+  Future<detail::SubmitResult<F>> submit(const Context& ctx, F&& f, std::source_location where = std::source_location::current()) {
+    return submit_impl(detail::PoolWait::for_context(ctx), where, std::forward<F>(f));
+  }
+  template <class F, class A0, class... Args>
+  Future<detail::SubmitResult<F, A0, Args...>> submit(const Context& ctx, F&& f, A0&& a0,
+                                                      Args&&... args) {
+    return submit_impl(detail::PoolWait::for_context(ctx), std::source_location{},
+                       std::forward<F>(f), std::forward<A0>(a0), std::forward<Args>(args)...);
   }
 
   // size: the number of pools.
@@ -132,16 +146,18 @@ class GOPOOL_API MultiPool {
   std::pair<detail::PoolCore*, std::error_code> acquire(detail::PoolGrant& grant,
                                                         const detail::PoolWait& wait);
   template <class F>
-  std::error_code post_impl(const detail::PoolWait& wait, F&& f) {
+  std::error_code post_impl(const detail::PoolWait& wait, F&& f,
+                            const std::source_location& where) {
     if (is_closed()) {
       return errc::pool_closed;
     }
     return detail::post_with(
         pools_.front()->core_, [&](detail::PoolGrant& grant) { return acquire(grant, wait); },
-        std::forward<F>(f));
+        std::forward<F>(f), where);
   }
   template <class F, class... Args>
-  Future<detail::SubmitResult<F, Args...>> submit_impl(const detail::PoolWait& wait, F&& f,
+  Future<detail::SubmitResult<F, Args...>> submit_impl(const detail::PoolWait& wait,
+                                                       const std::source_location& where, F&& f,
                                                        Args&&... args) {
     if (is_closed()) {
       using R = detail::SubmitResult<F, Args...>;
@@ -150,7 +166,7 @@ class GOPOOL_API MultiPool {
     }
     return detail::submit_with(
         pools_.front()->core_, [&](detail::PoolGrant& grant) { return acquire(grant, wait); },
-        std::forward<F>(f), std::forward<Args>(args)...);
+        where, std::forward<F>(f), std::forward<Args>(args)...);
   }
   IndexedCount at(int index, int (detail::PoolBase::*counter)() const noexcept) const noexcept;
 

@@ -7,6 +7,7 @@
 #include <concepts>
 #include <cstdint>
 #include <limits>
+#include <source_location>
 #include <system_error>
 #include <type_traits>
 #include <utility>
@@ -52,31 +53,40 @@ class Pool : public detail::PoolBase {
   // started (no memory for a stack), and whatever a custom on_reject handler throws. As in
   // ants, tasks that post to their own full pool and wait there can deadlock it: nest posts
   // only into an unbounded pool, or use nonblocking / post_for.
+  //
+  // Every call of the family records the caller's source_location (the `where` parameter,
+  // left to its default): a worker running the task shows it in dumps, and stack overflows and
+  // exceptions name it. submit() with arguments cannot record it (C++ allows no defaulted
+  // parameter after a pack): bind the arguments into a lambda to get it.
   template <detail::PostableTask F>
-  [[nodiscard]] std::error_code post(F&& f) {
-    return post_impl(detail::PoolWait{}, std::forward<F>(f));
+  [[nodiscard]] std::error_code post(F&& f, std::source_location where = std::source_location::current()) {
+    return post_impl(detail::PoolWait{}, std::forward<F>(f), where);
   }
 
   // post_for: post() that waits at most `timeout` for a worker (ants issue 237), then refuses
-  // the task with errc::timeout. A timeout <= 0 never waits.
+  // the task with errc::timeout. A timeout <= 0 never waits; one beyond the clock's range waits
+  // as long as it takes.
   template <class Rep, class Period, detail::PostableTask F>
-  [[nodiscard]] std::error_code post_for(std::chrono::duration<Rep, Period> timeout, F&& f) {
-    return post_until(detail::deadline_in(timeout), std::forward<F>(f));
+  [[nodiscard]] std::error_code post_for(std::chrono::duration<Rep, Period> timeout, F&& f,
+                                         std::source_location where = std::source_location::current()) {
+    return post_impl(detail::PoolWait::until(detail::deadline_in(timeout)), std::forward<F>(f),
+                     where);
   }
 
   // post_until: post() that waits until `deadline` at the latest, then refuses the task with
   // errc::timeout.
   template <detail::PostableTask F>
-  [[nodiscard]] std::error_code post_until(Clock::time_point deadline, F&& f) {
-    return post_impl(detail::PoolWait::until(deadline), std::forward<F>(f));
+  [[nodiscard]] std::error_code post_until(Clock::time_point deadline, F&& f,
+                                           std::source_location where = std::source_location::current()) {
+    return post_impl(detail::PoolWait::until(deadline), std::forward<F>(f), where);
   }
 
   // post: post() that also gives up when ctx is done while the caller waits for a worker: the
   // task is then refused with ctx.err() (context_errc::canceled or deadline_exceeded). A free
   // worker is taken even if ctx is already done (as x/sync's Semaphore.Acquire).
   template <detail::PostableTask F>
-  [[nodiscard]] std::error_code post(const Context& ctx, F&& f) {
-    return post_impl(detail::PoolWait::for_context(ctx), std::forward<F>(f));
+  [[nodiscard]] std::error_code post(const Context& ctx, F&& f, std::source_location where = std::source_location::current()) {
+    return post_impl(detail::PoolWait::for_context(ctx), std::forward<F>(f), where);
   }
 
   // submit: post() of f(args...) (arguments decay-copied, as std::async) with a Future of its
@@ -84,50 +94,75 @@ class Pool : public detail::PoolBase {
   // post()), get() throws std::system_error with that error code — unless the on_reject handler
   // ran the task (caller_runs), then it holds the result. Blocks like post(). Throws only what
   // post() throws and std::bad_alloc.
-  template <class F, class... Args>
-  Future<detail::SubmitResult<F, Args...>> submit(F&& f, Args&&... args) {
-    return submit_impl(detail::PoolWait{}, std::forward<F>(f), std::forward<Args>(args)...);
+  template <detail::PostableTask F>
+  Future<detail::SubmitResult<F>> submit(F&& f, std::source_location where = std::source_location::current()) {
+    return submit_impl(detail::PoolWait{}, where, std::forward<F>(f));
+  }
+  template <class F, class A0, class... Args>
+  Future<detail::SubmitResult<F, A0, Args...>> submit(F&& f, A0&& a0, Args&&... args) {
+    return submit_impl(detail::PoolWait{}, std::source_location{}, std::forward<F>(f), std::forward<A0>(a0),
+                       std::forward<Args>(args)...);
   }
 
   // submit_for: submit() that waits at most `timeout` for a worker (then the future throws
   // std::system_error with errc::timeout).
-  template <class Rep, class Period, class F, class... Args>
-  Future<detail::SubmitResult<F, Args...>> submit_for(std::chrono::duration<Rep, Period> timeout,
-                                                      F&& f, Args&&... args) {
-    return submit_impl(detail::PoolWait::until(detail::deadline_in(timeout)), std::forward<F>(f),
-                       std::forward<Args>(args)...);
+  template <class Rep, class Period, detail::PostableTask F>
+  Future<detail::SubmitResult<F>> submit_for(std::chrono::duration<Rep, Period> timeout, F&& f,
+                                             std::source_location where = std::source_location::current()) {
+    return submit_impl(detail::PoolWait::until(detail::deadline_in(timeout)), where,
+                       std::forward<F>(f));
+  }
+  template <class Rep, class Period, class F, class A0, class... Args>
+  Future<detail::SubmitResult<F, A0, Args...>> submit_for(
+      std::chrono::duration<Rep, Period> timeout, F&& f, A0&& a0, Args&&... args) {
+    return submit_impl(detail::PoolWait::until(detail::deadline_in(timeout)), std::source_location{},
+                       std::forward<F>(f), std::forward<A0>(a0), std::forward<Args>(args)...);
+  }
+
+  // submit_until: submit() that waits until `deadline` at the latest (then the future throws
+  // std::system_error with errc::timeout).
+  template <detail::PostableTask F>
+  Future<detail::SubmitResult<F>> submit_until(Clock::time_point deadline, F&& f,
+                                               std::source_location where = std::source_location::current()) {
+    return submit_impl(detail::PoolWait::until(deadline), where, std::forward<F>(f));
   }
 
   // submit: submit() that gives up waiting for a worker when ctx is done; the future then
   // throws std::system_error with ctx.err().
-  template <class F, class... Args>
-  Future<detail::SubmitResult<F, Args...>> submit(const Context& ctx, F&& f, Args&&... args) {
-    return submit_impl(detail::PoolWait::for_context(ctx), std::forward<F>(f),
-                       std::forward<Args>(args)...);
+  template <detail::PostableTask F>
+  Future<detail::SubmitResult<F>> submit(const Context& ctx, F&& f,
+                                         std::source_location where = std::source_location::current()) {
+    return submit_impl(detail::PoolWait::for_context(ctx), where, std::forward<F>(f));
+  }
+  template <class F, class A0, class... Args>
+  Future<detail::SubmitResult<F, A0, Args...>> submit(const Context& ctx, F&& f, A0&& a0,
+                                                      Args&&... args) {
+    return submit_impl(detail::PoolWait::for_context(ctx), std::source_location{}, std::forward<F>(f),
+                       std::forward<A0>(a0), std::forward<Args>(args)...);
   }
 
  private:
   friend class MultiPool;
 
   template <class F>
-  std::error_code post_impl(const detail::PoolWait& wait, F&& f) {
+  std::error_code post_impl(const detail::PoolWait& wait, F&& f, const std::source_location& where) {
     return detail::post_with(
         core_,
         [&](detail::PoolGrant& grant) {
           return std::pair<detail::PoolCore*, std::error_code>(&core_, core_.acquire(grant, wait));
         },
-        std::forward<F>(f));
+        std::forward<F>(f), where);
   }
 
   template <class F, class... Args>
-  Future<detail::SubmitResult<F, Args...>> submit_impl(const detail::PoolWait& wait, F&& f,
-                                                       Args&&... args) {
+  Future<detail::SubmitResult<F, Args...>> submit_impl(const detail::PoolWait& wait,
+                                                       const std::source_location& where, F&& f, Args&&... args) {
     return detail::submit_with(
         core_,
         [&](detail::PoolGrant& grant) {
           return std::pair<detail::PoolCore*, std::error_code>(&core_, core_.acquire(grant, wait));
         },
-        std::forward<F>(f), std::forward<Args>(args)...);
+        where, std::forward<F>(f), std::forward<Args>(args)...);
   }
 };
 
@@ -142,14 +177,20 @@ GOPOOL_API Pool& default_pool();
 
 // post: default_pool().post(f) (ants.Submit).
 template <detail::PostableTask F>
-[[nodiscard]] std::error_code post(F&& f) {
-  return default_pool().post(std::forward<F>(f));
+[[nodiscard]] std::error_code post(F&& f, std::source_location where = std::source_location::current()) {
+  return default_pool().post(std::forward<F>(f), where);
 }
 
 // submit: default_pool().submit(f, args...).
-template <class F, class... Args>
-Future<detail::SubmitResult<F, Args...>> submit(F&& f, Args&&... args) {
-  return default_pool().submit(std::forward<F>(f), std::forward<Args>(args)...);
+template <detail::PostableTask F>
+Future<detail::SubmitResult<F>> submit(
+    F&& f, std::source_location where = std::source_location::current()) {
+  return default_pool().submit(std::forward<F>(f), where);
+}
+template <class F, class A0, class... Args>
+Future<detail::SubmitResult<F, A0, Args...>> submit(F&& f, A0&& a0, Args&&... args) {
+  return default_pool().submit(std::forward<F>(f), std::forward<A0>(a0),
+                               std::forward<Args>(args)...);
 }
 
 }  // namespace gopool

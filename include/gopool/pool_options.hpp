@@ -6,6 +6,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "gopool/export.hpp"
 #include "gopool/reject_policy.hpp"
@@ -20,6 +21,12 @@ namespace gopool {
 // PoolOptions gives ants' defaults. Invalid values make the pool's constructor throw
 // std::system_error with the matching gopool::errc; none is silently ignored.
 struct GOPOOL_API PoolOptions {
+  // The pool's name, shown by debug::stats(), the goroutine dumps (its workers are grouped
+  // under it), the Prometheus exposition and the pool's log messages. Empty: "pool-<n>", n
+  // counting the unnamed pools from 1. A MultiPool names its members "<name>/<i>". Names need
+  // not be unique.
+  std::string name;
+
   // How long a worker may stay idle before the purge stops it; the purge runs every `expiry`.
   // Zero means 1 s (ants' DefaultCleanIntervalTime). Negative: errc::invalid_expiry, unless
   // disable_purge is set (then expiry is not used at all).

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <source_location>
 #include <system_error>
 #include <utility>
 
@@ -35,25 +36,30 @@ class PoolWithFunc : public detail::PoolBase {
   // invoke: runs fn(arg) on a worker (ants' Invoke). Blocks and fails exactly like
   // Pool::post(): {} once a worker has it, else errc::pool_closed or errc::pool_overload (the
   // call then also goes to on_reject). What fn throws goes to on_exception or the log.
-  [[nodiscard]] std::error_code invoke(Arg arg) {
-    return invoke_impl(detail::PoolWait{}, std::move(arg));
+  // Each call of the family records its caller's source_location (`where`, left to its
+  // default) as the task's post site, as Pool::post() does.
+  [[nodiscard]] std::error_code invoke(Arg arg, std::source_location where = std::source_location::current()) {
+    return invoke_impl(detail::PoolWait{}, std::move(arg), where);
   }
 
   // invoke_for: invoke() that waits at most `timeout` for a worker, else errc::timeout.
   template <class Rep, class Period>
-  [[nodiscard]] std::error_code invoke_for(std::chrono::duration<Rep, Period> timeout, Arg arg) {
-    return invoke_impl(detail::PoolWait::until(detail::deadline_in(timeout)), std::move(arg));
+  [[nodiscard]] std::error_code invoke_for(std::chrono::duration<Rep, Period> timeout, Arg arg,
+                                           std::source_location where = std::source_location::current()) {
+    return invoke_impl(detail::PoolWait::until(detail::deadline_in(timeout)), std::move(arg),
+                       where);
   }
 
   // invoke: invoke() that gives up waiting for a worker when ctx is done (the error is then
   // ctx.err()).
-  [[nodiscard]] std::error_code invoke(const Context& ctx, Arg arg) {
-    return invoke_impl(detail::PoolWait::for_context(ctx), std::move(arg));
+  [[nodiscard]] std::error_code invoke(const Context& ctx, Arg arg, std::source_location where = std::source_location::current()) {
+    return invoke_impl(detail::PoolWait::for_context(ctx), std::move(arg), where);
   }
 
   // invoke_until: invoke() that waits until `deadline` at the latest, else errc::timeout.
-  [[nodiscard]] std::error_code invoke_until(Clock::time_point deadline, Arg arg) {
-    return invoke_impl(detail::PoolWait::until(deadline), std::move(arg));
+  [[nodiscard]] std::error_code invoke_until(Clock::time_point deadline, Arg arg,
+                                             std::source_location where = std::source_location::current()) {
+    return invoke_impl(detail::PoolWait::until(deadline), std::move(arg), where);
   }
 
  private:
@@ -63,13 +69,14 @@ class PoolWithFunc : public detail::PoolBase {
     }
   }
 
-  std::error_code invoke_impl(const detail::PoolWait& wait, Arg&& arg) {
+  std::error_code invoke_impl(const detail::PoolWait& wait, Arg&& arg,
+                              const std::source_location& where) {
     return detail::post_with(
         core_,
         [&](detail::PoolGrant& grant) {
           return std::pair<detail::PoolCore*, std::error_code>(&core_, core_.acquire(grant, wait));
         },
-        [this, a = std::move(arg)]() mutable { fn_(std::move(a)); });
+        [this, a = std::move(arg)]() mutable { fn_(std::move(a)); }, where);
   }
 
   std::function<void(Arg)> fn_;

@@ -1,80 +1,59 @@
 #include "debug/pools.hpp"
 
-#include <cstdint>
 #include <new>
 #include <utility>
 
 #include "gopool/detail/pool_core.hpp"
-
-namespace gopool::detail {
-
-// for_each_pool: the pool layer's registry, when it has one: calls visit(ctx, core, name) for
-// every live pool, under the registry's lock (visit must not create or destroy pools). Declared
-// weak: a program without the pool layer (or before it keeps a registry) simply has no pools
-// to report, and this file needs no change when the registry arrives.
-[[gnu::weak]] void for_each_pool(void (*visit)(void* ctx, const PoolCore& core, const char* name),
-                                 void* ctx);
-
-}  // namespace gopool::detail
+#include "pools/registry.hpp"
 
 namespace gopool::debug {
 
 namespace {
 
-// submitted_of: tasks a pool accepted: its own count once PoolStats has one, else those
-// finished plus those granted and not finished yet.
-template <class S>
-std::uint64_t submitted_of(const S& s, int busy) {
-  if constexpr (requires { s.submitted; }) {
-    return s.submitted;
-  } else {
-    return s.completed + static_cast<std::uint64_t>(busy > 0 ? busy : 0);
-  }
-}
-
-// read_counters: the counters of a PoolCore or a PoolBase (they share most members; PoolStats
-// may or may not count submitted tasks itself).
-template <class P>
-PoolCounters read_counters(const P& pool, std::string name) {
+PoolCounters read_counters(const gopool::detail::PoolCore& core, std::string name) {
   PoolCounters c;
-  c.name = std::move(name);
-  if constexpr (requires { pool.capacity(); }) {
-    c.capacity = pool.capacity();
-  } else {
-    c.capacity = pool.cap();
-  }
-  c.running = pool.running();
-  c.busy = pool.busy();
-  c.waiting = pool.waiting();
-  const PoolStats s = pool.stats();
+  c.name = name.empty() ? core.name() : std::move(name);
+  c.capacity = core.capacity();
+  c.running = core.running();
+  c.busy = core.busy();
+  c.idle = c.running > c.busy ? c.running - c.busy : 0;
+  c.waiting = core.waiting();
+  const PoolStats s = core.stats();
+  c.submitted = s.submitted;
   c.completed = s.completed;
-  c.rejected = s.rejected;
   c.exceptions = s.exceptions;
-  c.submitted = submitted_of(s, c.busy);
+  c.rejected = s.rejected;
+  c.rejected_closed = s.rejected_closed;
+  c.rejected_full = s.rejected_full;
+  c.rejected_waiters = s.rejected_waiters;
+  c.rejected_timeout = s.rejected_timeout;
+  c.rejected_context = s.rejected_context;
+  c.discarded = s.discarded;
+  c.workers_started = s.workers_started;
+  c.waits = s.waits;
   return c;
 }
 
 }  // namespace
 
 PoolCounters pool_counters(const gopool::detail::PoolBase& pool, std::string name) {
-  return read_counters(pool, std::move(name));
+  return read_counters(pool.core(), std::move(name));
 }
 
 namespace impl {
 
 std::vector<PoolCounters> live_pools() {
-  if (&gopool::detail::for_each_pool == nullptr) return {};
   struct Visit {
     std::vector<PoolCounters> pools;
     bool out_of_memory = false;
   } visit;
-  // No exception may cross the pool layer's code: remember it and throw once outside.
+  // The registry's walk must not throw: remember a failed allocation and throw once outside.
   gopool::detail::for_each_pool(
-      [](void* ctx, const gopool::detail::PoolCore& core, const char* name) {
+      [](void* ctx, const gopool::detail::PoolCore& core) {
         auto* v = static_cast<Visit*>(ctx);
         if (v->out_of_memory) return;
         try {
-          v->pools.push_back(read_counters(core, name != nullptr ? name : ""));
+          v->pools.push_back(read_counters(core, {}));
         } catch (const std::bad_alloc&) {
           v->out_of_memory = true;
         }

@@ -1,15 +1,14 @@
-// The pools the dump and stats() can see, through the pool layer's registry.
+// The pools the dumps, stats() and the Prometheus exposition see, through the pool layer's
+// registry.
 #pragma once
 
-#include <string>
 #include <vector>
 
 #include "gopool/debug.hpp"
 
 namespace gopool::debug::impl {
 
-// live_pools: the counters of every live pool the pool layer reports, in its order. Empty when
-// the pool layer is not linked in or does not keep a registry. Throws std::bad_alloc.
+// live_pools: the counters of every live pool, in creation order. Throws std::bad_alloc.
 std::vector<PoolCounters> live_pools();
 
 }  // namespace gopool::debug::impl

@@ -38,4 +38,9 @@ void set_goroutine_label(const char* label) noexcept {
   if (G* g = current_g()) g->label.store(label, std::memory_order_relaxed);
 }
 
+void set_goroutine_site(const std::source_location& where) noexcept {
+  if (where.line() == 0) return;
+  if (G* g = current_g()) g->where.store(where, std::memory_order_relaxed);
+}
+
 }  // namespace gopool::detail

@@ -31,6 +31,11 @@ GOPOOL_API std::vector<GoroutineInfo> goroutine_snapshot();
 // the goroutine or the next call. Outside a goroutine it does nothing.
 GOPOOL_API void set_goroutine_label(const char* label) noexcept;
 
+// set_goroutine_site: makes `where` the calling goroutine's site, shown by the dumps and named by
+// fatal messages in place of its go() call (a pool worker running a task shows the task's post
+// site). An empty location (line 0) changes nothing. Outside a goroutine it does nothing.
+GOPOOL_API void set_goroutine_site(const std::source_location& where) noexcept;
+
 // The coarse clock the runtime stamps waits with, in steady-clock nanoseconds; updated by the
 // monitor thread about every millisecond while goroutines run.
 GOPOOL_API std::int64_t coarse_now_ns() noexcept;

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <source_location>
+#include <string>
 #include <system_error>
 #include <vector>
 
@@ -19,21 +21,12 @@
 #include "gopool/errors.hpp"
 #include "gopool/export.hpp"
 #include "gopool/pool_options.hpp"
+#include "gopool/pool_stats.hpp"
 #include "gopool/runtime.hpp"
 
 namespace gopool {
 
 class Context;
-
-// PoolStats: cumulative counters of a pool since it was built.
-struct PoolStats {
-  std::uint64_t completed = 0;        // tasks that ran to the end (or threw)
-  std::uint64_t exceptions = 0;       // posted tasks that threw (sent to on_exception or the log)
-  std::uint64_t rejected = 0;         // tasks refused: closed, overload, timeout, cancelled context
-  std::uint64_t discarded = 0;        // rejected tasks dropped by RejectPolicy::discard, or by
-                                      // caller_runs because the pool was closed
-  std::uint64_t workers_started = 0;  // worker goroutines started
-};
 
 namespace detail {
 
@@ -74,6 +67,9 @@ struct PoolWait {
 struct PoolGrant {
   PoolWorker* worker = nullptr;  // the worker to hand the task to (may be null when fresh)
   bool fresh = false;            // true: start a new worker goroutine for the task
+  // After errc::pool_overload: true when max_blocking_tasks callers were waiting already,
+  // false when the pool is full and nonblocking.
+  bool waiters_full = false;
 };
 
 // PoolCore: see the file comment. Thread-safe; every member may be called from goroutines and
@@ -106,11 +102,13 @@ class GOPOOL_API PoolCore {
   // dispatch: hands task to the worker that acquire() granted (starting it if fresh) and never
   // blocks. If no worker goroutine can be started, undoes the grant and throws what go() threw
   // (std::system_error) or std::bad_alloc; the task is then destroyed without running.
-  void dispatch(const PoolGrant& grant, Task&& task);
+  // `where` (the post site) names the task in dumps and in fatal and exception messages.
+  void dispatch(const PoolGrant& grant, Task&& task, const std::source_location& where);
 
-  // reject: applies the on_reject handler to a task refused with `reason` and counts it.
-  // Whatever a custom handler throws propagates.
-  void reject(Task&& task, std::error_code reason);
+  // reject: applies the on_reject handler to a task refused with `reason` (what acquire()
+  // returned, with its grant) and counts it by cause. Whatever a custom handler throws
+  // propagates.
+  void reject(Task&& task, std::error_code reason, const PoolGrant& grant);
 
   // null_task_error: the error for an empty callable: errc::pool_closed if the pool is closed
   // (as ants answers Submit(nil) on a closed pool), else errc::null_task. Counts nothing.
@@ -147,7 +145,15 @@ class GOPOOL_API PoolCore {
   // The pool's logger (never null).
   spdlog::logger& logger() const noexcept { return *logger_; }
 
+  // name: the pool's name (PoolOptions::name, or "pool-<n>"); fixed for its lifetime.
+  const std::string& name() const noexcept { return name_; }
+
  private:
+  friend void register_pool(PoolCore* core) noexcept;
+  friend void unregister_pool(PoolCore* core) noexcept;
+  friend void for_each_pool(void (*visit)(void* ctx, const PoolCore& core), void* ctx) noexcept;
+  class WaitClock;
+  static constexpr int kWaitBuckets = 48;  // [2^i, 2^(i+1)) ns each: up to ~3 days
   struct Waiter;
   struct Sleeper;
   struct CallerScope;
@@ -170,7 +176,7 @@ class GOPOOL_API PoolCore {
   void note_attention_locked() noexcept;
   void retire(PoolWorker* w);
   void retire_after_exception(PoolWorker* w, std::exception_ptr error);
-  void handle_exception(std::exception_ptr error) noexcept;
+  void handle_exception(std::exception_ptr error, const std::source_location& where) noexcept;
   std::error_code wait_for_worker(PoolGrant& grant, const PoolWait& wait, Wakeups& wk);
   std::error_code wait_for_worker(PoolGrant& grant, const Context& context, Wakeups& wk);
   void enqueue_waiter_locked(Waiter* w, Wakeups& wk) noexcept;
@@ -194,7 +200,10 @@ class GOPOOL_API PoolCore {
   static Clock::time_point coarse_now() noexcept;
 
   PoolOptions options_;
+  std::string name_;
   std::shared_ptr<spdlog::logger> logger_;
+  PoolCore* registry_prev_ = nullptr;  // links of the registry (pools/registry.cpp)
+  PoolCore* registry_next_ = nullptr;
 
   // The lock and what only its holder writes share cache lines: the holder owns them anyway.
   // `mutable`: the const readers busy() and stats() may file returned workers (settle()).
@@ -215,6 +224,7 @@ class GOPOOL_API PoolCore {
   mutable std::atomic<int> busy_{0};    // granted tasks whose worker is not filed back yet
   std::atomic<int> waiting_{0};         // callers blocked in acquire()
   mutable std::atomic<std::uint64_t> completed_{0};
+  std::atomic<std::uint64_t> submitted_{0};  // grants, counted with busy_
 
   // Read by every returning worker, written rarely: a line of their own.
   // attention_: set (under the lock) while a returned worker must not go unnoticed: callers
@@ -230,8 +240,19 @@ class GOPOOL_API PoolCore {
 
   std::atomic<std::uint64_t> exceptions_{0};
   std::atomic<std::uint64_t> rejected_{0};
+  std::atomic<std::uint64_t> rejected_closed_{0};
+  std::atomic<std::uint64_t> rejected_full_{0};
+  std::atomic<std::uint64_t> rejected_waiters_{0};
+  std::atomic<std::uint64_t> rejected_timeout_{0};
+  std::atomic<std::uint64_t> rejected_context_{0};
   std::atomic<std::uint64_t> discarded_{0};
   std::atomic<std::uint64_t> started_{0};
+
+  // Callers that waited for a worker (the slow path only): count, sum, histogram, maximum.
+  std::atomic<std::uint64_t> waits_{0};
+  std::atomic<std::int64_t> wait_ns_{0};
+  std::atomic<std::int64_t> wait_max_ns_{0};
+  std::atomic<std::uint64_t> wait_hist_[kWaitBuckets] = {};
 
   std::mutex lifecycle_mu_;  // serializes release()/reboot() (never held while parked)
   Timer purge_timer_;
@@ -265,8 +286,15 @@ class GOPOOL_API PoolBase {
   // is_closed: true after release() until reboot().
   bool is_closed() const noexcept { return core_.is_closed(); }
 
-  // stats: cumulative counters (completed, exceptions, rejected, discarded, workers started).
+  // stats: cumulative counters (submitted, completed, exceptions, rejected by cause, discarded,
+  // workers started, how long callers waited for a worker).
   PoolStats stats() const noexcept { return core_.stats(); }
+
+  // name: the pool's name (PoolOptions::name, or "pool-<n>").
+  const std::string& name() const noexcept { return core_.name(); }
+
+  // core: the implementation, for the library's own tools (debug::pool_counters).
+  const PoolCore& core() const noexcept { return core_; }
 
   // tune: changes the capacity to n. Growing lets blocked callers proceed at once; shrinking
   // is lazy (surplus workers exit as they finish their task). Never blocks. Errors, changing

@@ -5,6 +5,7 @@
 #include <concepts>
 #include <exception>
 #include <functional>
+#include <source_location>
 #include <system_error>
 #include <tuple>
 #include <type_traits>
@@ -98,16 +99,17 @@ class SubmitTask {
 // `std::pair<PoolCore*, std::error_code>(PoolGrant&)` that picks the pool), then dispatches f,
 // or hands it to that pool's reject handler and returns the error.
 template <class Acquire, class F>
-std::error_code post_with(PoolCore& front, Acquire&& acquire, F&& f) {
+std::error_code post_with(PoolCore& front, Acquire&& acquire, F&& f,
+                          const std::source_location& where) {
   if (is_null_callable(f)) {
     return front.null_task_error();
   }
   PoolGrant grant;
   auto [core, ec] = acquire(grant);
   if (ec) {
-    core->reject(make_task(std::forward<F>(f)), ec);
+    core->reject(make_task(std::forward<F>(f)), ec, grant);
   } else {
-    core->dispatch(grant, make_task(std::forward<F>(f)));
+    core->dispatch(grant, make_task(std::forward<F>(f)), where);
   }
   spend_coop_budget();  // a poster that never blocks must still let its workers run
   return ec;
@@ -121,7 +123,8 @@ using SubmitResult = std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...
 // submit_with: the body of every submit(): like post_with, but the task carries a promise and
 // the caller gets its future; refusals and exceptions end up in the future.
 template <class Acquire, class F, class... Args>
-Future<SubmitResult<F, Args...>> submit_with(PoolCore& front, Acquire&& acquire, F&& f,
+Future<SubmitResult<F, Args...>> submit_with(PoolCore& front, Acquire&& acquire,
+                                             const std::source_location& where, F&& f,
                                              Args&&... args) {
   using R = SubmitResult<F, Args...>;
   if (is_null_callable(f)) {
@@ -135,9 +138,9 @@ Future<SubmitResult<F, Args...>> submit_with(PoolCore& front, Acquire&& acquire,
   auto [core, ec] = acquire(grant);
   if (ec) {
     task.refuse(ec);
-    core->reject(Task(std::move(task)), ec);
+    core->reject(Task(std::move(task)), ec, grant);
   } else {
-    core->dispatch(grant, Task(std::move(task)));
+    core->dispatch(grant, Task(std::move(task)), where);
   }
   spend_coop_budget();
   return future;

@@ -1,5 +1,5 @@
 // WorkerRing: the fixed ring of idle workers used by pre_alloc pools.
-#include "worker_ring.hpp"
+#include "pools/worker_ring.hpp"
 
 #include <stdexcept>
 

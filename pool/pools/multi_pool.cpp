@@ -2,6 +2,9 @@
 #include "gopool/multi_pool.hpp"
 
 #include <limits>
+#include <string>
+
+#include "pools/registry.hpp"
 
 namespace gopool {
 
@@ -14,7 +17,9 @@ MultiPool::MultiPool(int size, int size_per_pool, LoadBalancing strategy, PoolOp
     throw std::system_error(make_error_code(errc::invalid_load_balancing_strategy));
   }
   pools_.reserve(static_cast<std::size_t>(size));
+  const std::string name = options.name.empty() ? detail::next_pool_name() : options.name;
   for (int i = 0; i < size; ++i) {
+    options.name = name + "/" + std::to_string(i);
     pools_.push_back(std::make_unique<Pool>(size_per_pool, options));
   }
 }

@@ -1,8 +1,10 @@
-# Sources of the pool (pool/*.cpp): errors, the idle-worker queues, the shared core.
+# Sources of the pool layer (pool/pools/*.cpp): errors, the idle-worker queues, the shared core,
+# the registry of live pools.
 list(APPEND GOPOOL_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/errors.cpp
   ${CMAKE_CURRENT_LIST_DIR}/worker_stack.cpp
   ${CMAKE_CURRENT_LIST_DIR}/worker_ring.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pool_core.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/registry.cpp
   ${CMAKE_CURRENT_LIST_DIR}/default_pool.cpp
   ${CMAKE_CURRENT_LIST_DIR}/multi_pool.cpp)

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <source_location>
 
 #include "gopool/detail/task.hpp"
 #include "gopool/detail/wait_state.hpp"
@@ -23,7 +24,8 @@ struct PoolWorker {
   static constexpr WaitState::Result kExit = kTask + 1;  // stop: purged or released while idle
 
   PoolCore* core = nullptr;
-  Task task;                            // the mailbox's content
+  Task task;                            // the mailbox's content ...
+  std::source_location site;            // ... and where it was posted
   WaitState mail;                       // bound to the worker goroutine when it starts
   Clock::time_point last_used;          // when it last became idle (orders the idle queue)
   PoolWorker* next_returned = nullptr;  // link on the pool's returned list, or an exit list

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "worker_queue.hpp"
+#include "pools/worker_queue.hpp"
 
 namespace gopool::detail {
 

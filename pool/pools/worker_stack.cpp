@@ -1,5 +1,5 @@
 // WorkerStack: the FILO stack of idle workers with a binary search for the expired ones.
-#include "worker_stack.hpp"
+#include "pools/worker_stack.hpp"
 
 #include <algorithm>
 #include <new>

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "gopool/runtime.hpp"
-#include "worker.hpp"
+#include "pools/worker.hpp"
 
 namespace gopool::detail {
 

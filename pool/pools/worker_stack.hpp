@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "worker_queue.hpp"
+#include "pools/worker_queue.hpp"
 
 namespace gopool::detail {
 

@@ -16,6 +16,7 @@
 // seq_cst, so one of them always sees the other (a Dekker pair).
 #include "gopool/detail/pool_core.hpp"
 
+#include <cxxabi.h>
 #include <sched.h>
 #include <spdlog/logger.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -23,6 +24,8 @@
 #include <time.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <memory>
 #include <exception>
 #include <limits>
 #include <new>
@@ -35,11 +38,13 @@
 #include "gopool/context.hpp"
 #include "gopool/detail/cpu_relax.hpp"
 #include "gopool/detail/deadline.hpp"
+#include "gopool/detail/goroutine_info.hpp"
 #include "gopool/select.hpp"
-#include "worker.hpp"
-#include "worker_queue.hpp"
-#include "worker_ring.hpp"
-#include "worker_stack.hpp"
+#include "pools/registry.hpp"
+#include "pools/worker.hpp"
+#include "pools/worker_queue.hpp"
+#include "pools/worker_ring.hpp"
+#include "pools/worker_stack.hpp"
 
 namespace gopool::detail {
 namespace {
@@ -72,14 +77,29 @@ std::shared_ptr<spdlog::logger> shared_logger() {
   }
 }
 
+// The readable name of a type: "std::runtime_error", not "St13runtime_error".
+std::string demangle(const std::type_info& type) {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> name(
+      abi::__cxa_demangle(type.name(), nullptr, nullptr, &status), std::free);
+  return status == 0 && name ? std::string(name.get()) : std::string(type.name());
+}
+
 std::string describe(const std::exception_ptr& error) {
   try {
     std::rethrow_exception(error);
   } catch (const std::exception& e) {
-    return std::string(typeid(e).name()) + ": " + e.what();
+    return demangle(typeid(e)) + ": " + e.what();
   } catch (...) {
     return "an exception of unknown type";
   }
+}
+
+// "file:line (function)" of a post site, or "an unknown site" for an empty one.
+std::string describe(const std::source_location& where) {
+  if (where.line() == 0) return "an unknown site";
+  return std::string(where.file_name()) + ':' + std::to_string(where.line()) + " (" +
+         where.function_name() + ')';
 }
 
 [[noreturn]] void throw_errc(errc e) {
@@ -119,6 +139,32 @@ namespace {
 constexpr WaitState::Result kWoken = WaitState::kFirstResult;
 }  // namespace
 
+// WaitClock: times one caller's wait for a worker, whatever its outcome, into the pool's wait
+// counters. Only callers that found the pool full pay for the two clock reads.
+class PoolCore::WaitClock {
+ public:
+  explicit WaitClock(PoolCore* core) noexcept : core_(core), began_(Clock::now()) {}
+  WaitClock(const WaitClock&) = delete;
+  WaitClock& operator=(const WaitClock&) = delete;
+  ~WaitClock() {
+    const std::int64_t ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - began_).count();
+    const auto u = static_cast<std::uint64_t>(ns > 0 ? ns : 1);
+    const int bucket = std::min(63 - __builtin_clzll(u), kWaitBuckets - 1);
+    core_->wait_hist_[bucket].fetch_add(1, std::memory_order_relaxed);
+    core_->wait_ns_.fetch_add(ns, std::memory_order_relaxed);
+    core_->waits_.fetch_add(1, std::memory_order_relaxed);
+    std::int64_t max = core_->wait_max_ns_.load(std::memory_order_relaxed);
+    while (ns > max &&
+           !core_->wait_max_ns_.compare_exchange_weak(max, ns, std::memory_order_relaxed)) {
+    }
+  }
+
+ private:
+  PoolCore* core_;
+  Clock::time_point began_;
+};
+
 // Wakeups: what one critical section decided to wake; delivered after unlocking.
 struct PoolCore::Wakeups {
   PoolWorker* exits = nullptr;  // returned workers of a closed pool: sent kExit
@@ -155,12 +201,15 @@ PoolCore::PoolCore(int capacity, PoolOptions options)
         cap < 0 ? 0 : std::min(static_cast<std::size_t>(cap), kStackReserveLimit));
   }
   logger_ = options_.logger ? options_.logger : shared_logger();
+  name_ = options_.name.empty() ? next_pool_name() : options_.name;
   start_purge();
+  register_pool(this);
 }
 
 PoolCore::~PoolCore() {
   shutdown();
   drain();
+  unregister_pool(this);
   while (free_workers_ != nullptr) {
     PoolWorker* next = free_workers_->next_free;
     delete free_workers_;
@@ -201,6 +250,7 @@ bool PoolCore::try_take_locked(PoolGrant& grant, Wakeups& wk) noexcept {
   }
   if (PoolWorker* w = idle_->detach()) {
     bump(busy_, 1);
+    bump(submitted_);
     grant = {w, false};
     return true;
   }
@@ -209,6 +259,7 @@ bool PoolCore::try_take_locked(PoolGrant& grant, Wakeups& wk) noexcept {
     bump(running_, 1);
     bump(alive_, 1);
     bump(busy_, 1);
+    bump(submitted_);
     grant = {pop_free_locked(), true};
     return true;
   }
@@ -233,6 +284,7 @@ std::error_code PoolCore::acquire(PoolGrant& grant, const PoolWait& wait) {
        waiting_.load(std::memory_order_relaxed) >= options_.max_blocking_tasks)) {
     lock_.unlock();
     deliver(wk);
+    grant.waiters_full = !options_.nonblocking;
     return errc::pool_overload;
   }
   return wait_for_worker(grant, wait, wk);  // unlocks
@@ -254,6 +306,7 @@ std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const PoolWait& wait
   if (wait.kind == PoolWait::Kind::context) {
     return wait_for_worker(grant, *wait.context, wk);
   }
+  const WaitClock clock(this);
   Waiter me;
   enqueue_waiter_locked(&me, wk);
   lock_.unlock();
@@ -293,6 +346,7 @@ std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const Context& conte
   lock_.unlock();
   deliver(wk);
   wk = Wakeups{};
+  const WaitClock clock(this);
   Chan<std::monostate> signal;  // may throw std::bad_alloc: nothing is enqueued yet
   Waiter me;
   me.signal = &signal;
@@ -351,6 +405,7 @@ PoolCore::Waiter* PoolCore::grant_idle_locked() noexcept {
     }
     Waiter* waiter = pop_waiter_locked();
     bump(busy_, 1);
+    bump(submitted_);
     waiter->grant = {w, false};
     waiter->outcome = Waiter::granted;
     waiter->next = nullptr;
@@ -369,6 +424,7 @@ PoolCore::Waiter* PoolCore::grant_spawns_locked() noexcept {
     bump(running_, 1);
     bump(alive_, 1);
     bump(busy_, 1);
+    bump(submitted_);
     w->grant = {pop_free_locked(), true};
     w->outcome = Waiter::granted;
     *tail = w;
@@ -377,11 +433,12 @@ PoolCore::Waiter* PoolCore::grant_spawns_locked() noexcept {
   return list;
 }
 
-void PoolCore::dispatch(const PoolGrant& grant, Task&& task) {
+void PoolCore::dispatch(const PoolGrant& grant, Task&& task, const std::source_location& where) {
   const CallerScope scope{this};
   PoolWorker* w = grant.worker;
   if (!grant.fresh) {
     w->task = std::move(task);
+    w->site = where;
     send_mail(w, PoolWorker::kTask);
     return;
   }
@@ -391,7 +448,8 @@ void PoolCore::dispatch(const PoolGrant& grant, Task&& task) {
     }
     w->core = this;
     w->task = std::move(task);
-    go(GoOptions{options_.stack_size}, [w] { w->core->worker_main(w); });
+    w->site = where;
+    go(GoOptions{options_.stack_size}, [w] { w->core->worker_main(w); }, where);
   } catch (...) {
     Wakeups wk;
     if (w != nullptr) {
@@ -401,6 +459,7 @@ void PoolCore::dispatch(const PoolGrant& grant, Task&& task) {
     bump(running_, -1);
     bump(alive_, -1);
     bump(busy_, -1);
+    submitted_.store(submitted_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
     if (w != nullptr) {
       push_free_locked(w);
     }
@@ -413,9 +472,18 @@ void PoolCore::dispatch(const PoolGrant& grant, Task&& task) {
   started_.fetch_add(1, std::memory_order_relaxed);
 }
 
-void PoolCore::reject(Task&& task, std::error_code reason) {
+void PoolCore::reject(Task&& task, std::error_code reason, const PoolGrant& grant) {
   const CallerScope scope{this};
   rejected_.fetch_add(1, std::memory_order_relaxed);
+  std::atomic<std::uint64_t>* cause = &rejected_context_;  // a Context's error
+  if (reason == errc::pool_closed) {
+    cause = &rejected_closed_;
+  } else if (reason == errc::pool_overload) {
+    cause = grant.waiters_full ? &rejected_waiters_ : &rejected_full_;
+  } else if (reason == errc::timeout) {
+    cause = &rejected_timeout_;
+  }
+  cause->fetch_add(1, std::memory_order_relaxed);
   const RejectHandler& handler = options_.on_reject;
   if (handler.custom()) {
     handler(RejectedTask(std::move(task), reason));
@@ -444,7 +512,7 @@ void PoolCore::reject(Task&& task, std::error_code reason) {
       task.reset();
       if (error) {
         exceptions_.fetch_add(1, std::memory_order_relaxed);
-        handle_exception(std::move(error));
+        handle_exception(std::move(error), std::source_location{});
       }
       return;
   }
@@ -495,6 +563,7 @@ WaitState::Result PoolCore::wait_for_mail(PoolWorker* w, IdleState& idle) noexce
 
 void PoolCore::worker_main(PoolWorker* w) {
   w->mail.rebind();
+  set_goroutine_label(name_.c_str());  // the dumps group workers under their pool
   IdleState idle;
   for (;;) {
     std::exception_ptr error;
@@ -515,6 +584,7 @@ void PoolCore::worker_main(PoolWorker* w) {
       retire(w);  // purged or released while idle
       return;
     }
+    set_goroutine_site(w->site);  // dumps and fatal messages name the task's post site
   }
 }
 
@@ -648,7 +718,7 @@ void PoolCore::retire_after_exception(PoolWorker* w, std::exception_ptr error) {
   lock_.unlock();
   deliver(wk);
 
-  handle_exception(std::move(error));
+  handle_exception(std::move(error), w->site);
 
   Wakeups wk2;
   lock_.lock();
@@ -661,18 +731,27 @@ void PoolCore::retire_after_exception(PoolWorker* w, std::exception_ptr error) {
   deliver(wk2);
 }
 
-void PoolCore::handle_exception(std::exception_ptr error) noexcept {
+void PoolCore::handle_exception(std::exception_ptr error,
+                                const std::source_location& where) noexcept {
   if (options_.on_exception) {
     try {
       options_.on_exception(error);
       return;
     } catch (...) {
-      logger_->error("gopool: the pool's on_exception handler threw {}",
-                     describe(std::current_exception()));
+      try {
+        logger_->error("gopool: the on_exception handler of pool \"{}\" threw {}", name_,
+                       describe(std::current_exception()));
+      } catch (...) {
+        // no memory to describe it: nothing more can be said
+      }
     }
   }
-  logger_->error("gopool: a pool task (worker goroutine {}) threw {}", this_goroutine::id(),
-                 describe(error));
+  try {
+    logger_->error("gopool: a task of pool \"{}\" posted at {} threw {} (goroutine {})", name_,
+                   describe(where), describe(error), this_goroutine::id());
+  } catch (...) {
+    // no memory to describe it: nothing more can be said
+  }
 }
 
 void PoolCore::collect_locked(Wakeups& wk) noexcept {
@@ -766,11 +845,45 @@ int PoolCore::free() const noexcept {
 PoolStats PoolCore::stats() const noexcept {
   settle();
   PoolStats s;
+  s.submitted = submitted_.load(std::memory_order_relaxed);
   s.completed = completed_.load(std::memory_order_relaxed);
   s.exceptions = exceptions_.load(std::memory_order_relaxed);
   s.rejected = rejected_.load(std::memory_order_relaxed);
+  s.rejected_closed = rejected_closed_.load(std::memory_order_relaxed);
+  s.rejected_full = rejected_full_.load(std::memory_order_relaxed);
+  s.rejected_waiters = rejected_waiters_.load(std::memory_order_relaxed);
+  s.rejected_timeout = rejected_timeout_.load(std::memory_order_relaxed);
+  s.rejected_context = rejected_context_.load(std::memory_order_relaxed);
   s.discarded = discarded_.load(std::memory_order_relaxed);
   s.workers_started = started_.load(std::memory_order_relaxed);
+
+  std::uint64_t hist[kWaitBuckets];
+  std::uint64_t count = 0;
+  for (int i = 0; i < kWaitBuckets; ++i) {
+    hist[i] = wait_hist_[i].load(std::memory_order_relaxed);
+    count += hist[i];
+  }
+  s.waits.count = count;
+  s.waits.total = std::chrono::nanoseconds(wait_ns_.load(std::memory_order_relaxed));
+  s.waits.max = std::chrono::nanoseconds(wait_max_ns_.load(std::memory_order_relaxed));
+  // A quantile is the upper end of the bucket that holds it (never above the maximum).
+  const auto quantile = [&](std::uint64_t per_mille) {
+    if (count == 0) return std::chrono::nanoseconds(0);
+    const std::uint64_t rank = (count * per_mille + 999) / 1000;
+    std::uint64_t seen = 0;
+    for (int i = 0; i < kWaitBuckets; ++i) {
+      seen += hist[i];
+      if (seen >= rank) {
+        const std::int64_t upper = i >= 62 ? std::numeric_limits<std::int64_t>::max()
+                                           : (std::int64_t{2} << i) - 1;
+        return std::min(std::chrono::nanoseconds(upper), s.waits.max);
+      }
+    }
+    return s.waits.max;
+  };
+  s.waits.p50 = quantile(500);
+  s.waits.p90 = quantile(900);
+  s.waits.p99 = quantile(990);
   return s;
 }
 
