@@ -6,7 +6,7 @@ add_library(http_server_lib STATIC
   http_server/response.cpp
   http_server/server.cpp)
 target_include_directories(http_server_lib PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/http_server)
-target_link_libraries(http_server_lib PUBLIC gopool::gopool)
+target_link_libraries(http_server_lib PUBLIC gopool::gopool PRIVATE nlohmann_json::nlohmann_json)
 gopool_set_warnings(http_server_lib)
 
 add_executable(http_server http_server/main.cpp)

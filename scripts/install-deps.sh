@@ -9,6 +9,7 @@ pkgs=(build-essential cmake libconcurrentqueue-dev libspdlog-dev doctest-dev lib
 # pkg-config) is optional and gives backtraces file and line.
 pkgs+=(nlohmann-json3-dev libcli11-dev libdw-dev)
 pkgs+=(gdb)  # tools/gdb's test drives it
+pkgs+=(python3-prometheus-client)  # the HTTP example's /metrics, read by the reference parser
 # aarch64: cross-compiles, and runs the tests under qemu-user with the arm64 libraries.
 if [[ " $* " == *" aarch64 "* ]]; then
   pkgs+=(crossbuild-essential-arm64 qemu-user libspdlog-dev:arm64 libfmt-dev:arm64)

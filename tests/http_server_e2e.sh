@@ -3,12 +3,15 @@
 # capacity 2, then checks a 200 (curl), keep-alive, 404/405/400 from handlers, malformed heads
 # (400, 505), an oversized one (431) and connections of 4096 empty lines (400; issue 15, F7) sent
 # over a raw socket, and an overload of parallel slow requests: some get 503 at once, the others
-# 200, and every connection gets an answer. Finally a SIGTERM stops the server cleanly. Asserts
-# behaviour only, never timings.
+# 200, and every connection gets an answer; /stats (JSON) and /metrics (Prometheus, read with
+# python3-prometheus-client's parser) count the refusals. Finally a SIGTERM stops the server
+# cleanly. Asserts behaviour only, never timings.
 # usage: http_server_e2e.sh path/to/http_server
 set -u
 server=${1:?usage: http_server_e2e.sh path/to/http_server}
 command -v curl >/dev/null || { echo "SKIP: curl is not installed (scripts/install-deps.sh)"; exit 77; }
+/usr/bin/python3 -c 'import prometheus_client' 2>/dev/null ||
+  { echo "FAIL: python3-prometheus-client is not installed (scripts/install-deps.sh)"; exit 1; }
 
 tmp=$(mktemp -d)
 "$server" --host 127.0.0.1 --port 0 --capacity 2 >"$tmp/out" 2>"$tmp/err" &
@@ -100,7 +103,19 @@ echo "overload answers (count code): $codes"
 [ "$ok" -ge 1 ] || fail "no request got a handler slot: $codes"
 [ "$busy" -ge 1 ] || fail "no request was refused with 503: $codes"
 [ "$(curl_code "$base/stats")" = 200 ] || fail "/stats is not 200"
-grep -q 'pool: capacity 2' "$tmp/body" || fail "/stats lacks the pool: $(cat "$tmp/body")"
+/usr/bin/python3 -c '
+import json, sys
+doc = json.load(open(sys.argv[1]))
+pool = [p for p in doc["pools"] if p["name"] == doc["server"]["pool"]][0]
+assert pool["capacity"] == 2, pool
+assert pool["rejected"]["full"] >= int(sys.argv[2]), pool
+assert doc["server"]["responses"]["503"] == int(sys.argv[2]), doc["server"]
+' "$tmp/body" "$busy" || fail "/stats is not the expected JSON: $(cat "$tmp/body")"
+# /metrics, read by the reference parser: every pool family for the handlers' pool, and the
+# 503s counted as refusals of a full pool.
+[ "$(curl_code "$base/metrics")" = 200 ] || fail "/metrics is not 200"
+/usr/bin/python3 "$(dirname "$0")/prometheus_check.py" http-handlers "$busy" <"$tmp/body" >"$tmp/prom" ||
+  { cat "$tmp/prom"; fail "/metrics does not parse or lacks the pool"; }
 [ "$(curl_code "$base/")" = 200 ] || fail "the server does not recover after the overload"
 
 # 6. SIGTERM stops it cleanly.

@@ -3,6 +3,8 @@
 // buffer without a complete head is refused, and the server keeps serving afterwards.
 #include <doctest/doctest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -84,13 +86,10 @@ Exchange talk(std::uint16_t port, std::string_view request, bool read_back = tru
   return out;
 }
 
-// open_connections: the "N open" of the server's /stats text.
+// open_connections: server.connections.open of the server's /stats JSON.
 long open_connections(const http::Server& server) {
-  const std::string s = server.stats();
-  const std::size_t at = s.find(" open,");
-  if (at == std::string::npos) return -1;
-  const std::size_t from = s.rfind(' ', at - 1) + 1;
-  return std::stol(s.substr(from, at - from));
+  const auto doc = nlohmann::json::parse(server.stats());
+  return doc.at("server").at("connections").at("open").get<long>();
 }
 
 // ServerFixture: a server on a free loopback port with two handler slots.

@@ -1,11 +1,12 @@
 // http_server: a small HTTP/1.1 server whose request handlers run in a gopool::Pool of bounded
-// capacity. When every slot is taken a request is answered 503 at once (the pool's on_reject),
-// so load beyond capacity costs a refusal, not a queue. Try:
+// capacity. When every slot is taken a request is answered 503 at once (try_post hands the
+// handler back), so load beyond capacity costs a refusal, not a queue. Try:
 //
 //   http_server --port 8080 --capacity 100
 //   curl 'http://127.0.0.1:8080/work?sleep_ms=20'   # parks 20 ms in the pool
 //   curl 'http://127.0.0.1:8080/work?spin_us=50'    # burns 50 us of CPU in the pool
-//   curl  http://127.0.0.1:8080/stats               # pool, runtime and server counters
+//   curl  http://127.0.0.1:8080/stats               # pool, runtime and server counters (JSON)
+//   curl  http://127.0.0.1:8080/metrics             # the same for Prometheus
 //
 // SIGINT or SIGTERM stops it gracefully (requests in flight finish).
 #include <signal.h>
@@ -31,7 +32,7 @@ int main(int argc, char** argv) {
   cli.option("--capacity", options.capacity, "handlers running at once; more get 503", 1,
              10'000'000);
   cli.option("--procs", procs, "gopool Ps (like GOMAXPROCS); 0 = the number of CPUs", 0, 1024);
-  cli.footer("Routes: /  /work?sleep_ms=N&spin_us=M  /stats");
+  cli.footer("Routes: /  /work?sleep_ms=N&spin_us=M  /stats (JSON)  /metrics (Prometheus)");
   if (const std::optional<int> exit_code = cli.parse(argc, argv)) return *exit_code;
 
   // Signals go to this thread only (sigwait below): block them before any thread starts.

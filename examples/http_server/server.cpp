@@ -6,6 +6,8 @@
 #include <vector>
 
 #include <gopool/debug.hpp>
+#include <gopool/future.hpp>
+#include <nlohmann/json.hpp>
 #include <gopool/runtime.hpp>
 #include <gopool/runtime_stats.hpp>
 
@@ -14,15 +16,14 @@
 namespace http {
 namespace net = gopool::net;
 using namespace std::chrono_literals;
+using Json = nlohmann::json;
 
 namespace {
 
 gopool::PoolOptions pool_options() {
   gopool::PoolOptions o;
-  o.nonblocking = true;  // a full pool refuses at once; nobody queues
-  // A refused task is run right here, in the connection's goroutine that posted it; the task
-  // sees that and answers 503 instead of running the handler (see Server::serve).
-  o.on_reject = [](gopool::RejectedTask task) { task.run(); };
+  o.name = "http-handlers";  // as /stats, /metrics and the goroutine dumps show it
+  o.nonblocking = true;      // a full pool refuses at once; nobody queues (503)
   return o;
 }
 
@@ -99,18 +100,30 @@ void Server::count(int status) noexcept {
 }
 
 Response Server::dispatch(const Request& request) {
-  // /stats bypasses the pool, so it answers even when every handler slot is taken.
-  if (request.path == "/stats" && (request.method == "GET" || request.method == "HEAD")) {
-    return text_response(200, stats());
+  // /stats and /metrics bypass the pool, so they answer even when every handler slot is taken.
+  const bool get = request.method == "GET" || request.method == "HEAD";
+  if (request.path == "/stats" && get) {
+    Response r = text_response(200, stats());
+    r.content_type = "application/json";
+    return r;
   }
-  const std::uint64_t me = gopool::this_goroutine::id();
-  auto future = pool_.submit([&request, me]() -> Response {
-    if (gopool::this_goroutine::id() == me) {
-      // The pool refused the task and its on_reject runs it in the connection's goroutine.
-      return text_response(503, "server busy: every handler slot is taken\n");
-    }
-    return handle(request);
-  });
+  if (request.path == "/metrics" && get) {
+    std::ostringstream metrics;
+    write_metrics(metrics);
+    Response r = text_response(200, metrics.str());
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    return r;
+  }
+  gopool::Promise<Response> promise;
+  gopool::Future<Response> future = promise.get_future();
+  auto handler = [&request, p = std::move(promise)]() mutable {
+    p.set_result_of([&] { return handle(request); });
+  };
+  if (auto refused = pool_.try_post(std::move(handler))) {
+    // Every slot is taken (the pool is nonblocking): the handler comes back unrun, and the
+    // connection still owns the request, so it answers at once.
+    return text_response(503, "server busy: every handler slot is taken\n");
+  }
   try {
     return future.get();
   } catch (const std::exception& e) {
@@ -248,25 +261,72 @@ void Server::stop(std::chrono::milliseconds grace) {
 }
 
 std::string Server::stats() const {
-  std::ostringstream s;
   std::size_t open = 0;
   {
     std::lock_guard lock(conns_mu_);
     open = conns_.size();
   }
-  const auto ps = pool_.stats();
-  s << "server: listening on " << address_.to_string() << "\n"
-    << "  connections: " << accepted_.load() << " accepted, " << open << " open, "
-    << accept_errors_.load() << " accept errors\n"
-    << "  requests: " << requests_.load() << "; responses 2xx " << status_2xx_.load() << ", 4xx "
-    << status_4xx_.load() << ", 503 " << status_503_.load() << ", other 5xx "
-    << status_5xx_other_.load() << "\n"
-    << "pool: capacity " << pool_.cap() << ", running " << pool_.running() << ", busy "
-    << pool_.busy() << ", free " << pool_.free() << ", waiting " << pool_.waiting()
-    << "; completed " << ps.completed << ", rejected " << ps.rejected << ", workers started "
-    << ps.workers_started << "\n";
-  gopool::debug::write_stats(s, gopool::debug::stats());
-  return s.str();
+  const gopool::debug::Stats all = gopool::debug::stats();
+  const gopool::RuntimeStats& r = all.runtime;
+  Json pools = Json::array();
+  for (const gopool::debug::PoolCounters& p : all.pools) {
+    pools.push_back({{"name", p.name},
+                     {"capacity", p.capacity},
+                     {"running", p.running},
+                     {"busy", p.busy},
+                     {"idle", p.idle},
+                     {"waiting", p.waiting},
+                     {"submitted", p.submitted},
+                     {"completed", p.completed},
+                     {"exceptions", p.exceptions},
+                     {"rejected",
+                      {{"total", p.rejected},
+                       {"closed", p.rejected_closed},
+                       {"full", p.rejected_full},
+                       {"waiters", p.rejected_waiters},
+                       {"timeout", p.rejected_timeout},
+                       {"context", p.rejected_context}}},
+                     {"workers_started", p.workers_started},
+                     {"waits",
+                      {{"count", p.waits.count},
+                       {"total_ns", p.waits.total.count()},
+                       {"p50_ns", p.waits.p50.count()},
+                       {"p99_ns", p.waits.p99.count()},
+                       {"max_ns", p.waits.max.count()}}}});
+  }
+  const Json doc = {
+      {"server",
+       {{"address", address_.to_string()},
+        {"connections",
+         {{"accepted", accepted_.load()}, {"open", open}, {"accept_errors", accept_errors_.load()}}},
+        {"requests", requests_.load()},
+        {"responses",
+         {{"2xx", status_2xx_.load()},
+          {"4xx", status_4xx_.load()},
+          {"503", status_503_.load()},
+          {"other_5xx", status_5xx_other_.load()}}},
+        {"pool", pool_.name()}}},
+      {"runtime",
+       {{"goroutines", r.goroutines_alive},
+        {"goroutines_created", r.goroutines_created},
+        {"context_switches", r.context_switches},
+        {"procs", r.procs},
+        {"threads", r.threads}}},
+      {"pools", pools}};
+  return doc.dump(2) + "\n";
+}
+
+void Server::write_metrics(std::ostream& out) const {
+  out << "# HELP http_server_requests_total Requests read.\n"
+      << "# TYPE http_server_requests_total counter\n"
+      << "http_server_requests_total " << requests_.load() << "\n"
+      << "# HELP http_server_responses_total Responses sent, by status class.\n"
+      << "# TYPE http_server_responses_total counter\n"
+      << "http_server_responses_total{code=\"2xx\"} " << status_2xx_.load() << "\n"
+      << "http_server_responses_total{code=\"4xx\"} " << status_4xx_.load() << "\n"
+      << "http_server_responses_total{code=\"503\"} " << status_503_.load() << "\n"
+      << "http_server_responses_total{code=\"5xx\"} " << status_5xx_other_.load() << "\n";
+  gopool::debug::write_prometheus(out);
 }
 
 }  // namespace http

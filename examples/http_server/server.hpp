@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <iosfwd>
 #include <mutex>
 #include <string>
 #include <system_error>
@@ -50,8 +51,13 @@ class Server {
   // (a goroutine parks, a thread waits). Calling it twice does nothing.
   void stop(std::chrono::milliseconds grace);
 
-  // stats: the server's, the pool's and the runtime's counters, as text (the /stats page).
+  // stats: the server's, its pool's, every pool's and the runtime's counters as one JSON
+  // object (the /stats page). Throws std::bad_alloc.
   std::string stats() const;
+
+  // write_metrics: the server's counters and gopool's (debug::write_prometheus) in the
+  // Prometheus text format (the /metrics page). Throws what the stream throws.
+  void write_metrics(std::ostream& out) const;
 
  private:
   void accept_loop();

@@ -75,6 +75,16 @@ class GOPOOL_API MultiPool {
     return post_impl(detail::PoolWait::for_context(ctx), std::forward<F>(f), where);
   }
 
+  // try_post: Pool::try_post() on the pool the strategy picks (with the same retry as post()):
+  // a refused callable comes back in the Refusal instead of going to on_reject.
+  template <detail::PostableTask F>
+  [[nodiscard]] Refusal<std::decay_t<F>> try_post(F&& f, std::source_location where = std::source_location::current()) {
+    return detail::try_post_with(
+        pools_.front()->core_,
+        [&](detail::PoolGrant& grant) { return acquire(grant, detail::PoolWait{}); },
+        std::forward<F>(f), where);
+  }
+
   // submit: Pool::submit() on the pool the strategy picks (with the same retry as post()).
   template <detail::PostableTask F>
   Future<detail::SubmitResult<F>> submit(F&& f, std::source_location where = std::source_location::current()) {
@@ -148,9 +158,8 @@ class GOPOOL_API MultiPool {
   template <class F>
   std::error_code post_impl(const detail::PoolWait& wait, F&& f,
                             const std::source_location& where) {
-    if (is_closed()) {
-      return errc::pool_closed;
-    }
+    // A closed multi-pool's pools are closed too: their acquire() refuses, so the refusal is
+    // counted and goes to on_reject exactly once, as with a Pool.
     return detail::post_with(
         pools_.front()->core_, [&](detail::PoolGrant& grant) { return acquire(grant, wait); },
         std::forward<F>(f), where);
@@ -159,11 +168,6 @@ class GOPOOL_API MultiPool {
   Future<detail::SubmitResult<F, Args...>> submit_impl(const detail::PoolWait& wait,
                                                        const std::source_location& where, F&& f,
                                                        Args&&... args) {
-    if (is_closed()) {
-      using R = detail::SubmitResult<F, Args...>;
-      return make_exceptional_future<R>(
-          std::make_exception_ptr(std::system_error(make_error_code(errc::pool_closed))));
-    }
     return detail::submit_with(
         pools_.front()->core_, [&](detail::PoolGrant& grant) { return acquire(grant, wait); },
         where, std::forward<F>(f), std::forward<Args>(args)...);

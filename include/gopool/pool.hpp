@@ -89,6 +89,37 @@ class Pool : public detail::PoolBase {
     return post_impl(detail::PoolWait::for_context(ctx), std::forward<F>(f), where);
   }
 
+  // try_post: post() that hands the callable back when the pool refuses it: the Refusal is
+  // empty (false) once a worker has the task, else it holds the error (as post()'s) and the
+  // callable, moved back unharmed and never run (Refusal::take()). Nothing goes to on_reject;
+  // the refusal is counted in stats(). Blocks like post(); works with move-only callables.
+  template <detail::PostableTask F>
+  [[nodiscard]] Refusal<std::decay_t<F>> try_post(
+      F&& f, std::source_location where = std::source_location::current()) {
+    return try_post_impl(detail::PoolWait{}, std::forward<F>(f), where);
+  }
+
+  // try_post_for / try_post_until / try_post(ctx, f): try_post() with post_for()'s,
+  // post_until()'s and post(ctx, f)'s limits on the wait.
+  template <class Rep, class Period, detail::PostableTask F>
+  [[nodiscard]] Refusal<std::decay_t<F>> try_post_for(
+      std::chrono::duration<Rep, Period> timeout, F&& f,
+      std::source_location where = std::source_location::current()) {
+    return try_post_impl(detail::PoolWait::until(detail::deadline_in(timeout)),
+                         std::forward<F>(f), where);
+  }
+  template <detail::PostableTask F>
+  [[nodiscard]] Refusal<std::decay_t<F>> try_post_until(
+      Clock::time_point deadline, F&& f,
+      std::source_location where = std::source_location::current()) {
+    return try_post_impl(detail::PoolWait::until(deadline), std::forward<F>(f), where);
+  }
+  template <detail::PostableTask F>
+  [[nodiscard]] Refusal<std::decay_t<F>> try_post(
+      const Context& ctx, F&& f, std::source_location where = std::source_location::current()) {
+    return try_post_impl(detail::PoolWait::for_context(ctx), std::forward<F>(f), where);
+  }
+
   // submit: post() of f(args...) (arguments decay-copied, as std::async) with a Future of its
   // result. The future holds what f returns or throws; if the pool refuses the task (errors as
   // post()), get() throws std::system_error with that error code — unless the on_reject handler
@@ -147,6 +178,17 @@ class Pool : public detail::PoolBase {
   template <class F>
   std::error_code post_impl(const detail::PoolWait& wait, F&& f, const std::source_location& where) {
     return detail::post_with(
+        core_,
+        [&](detail::PoolGrant& grant) {
+          return std::pair<detail::PoolCore*, std::error_code>(&core_, core_.acquire(grant, wait));
+        },
+        std::forward<F>(f), where);
+  }
+
+  template <class F>
+  Refusal<std::decay_t<F>> try_post_impl(const detail::PoolWait& wait, F&& f,
+                                         const std::source_location& where) {
+    return detail::try_post_with(
         core_,
         [&](detail::PoolGrant& grant) {
           return std::pair<detail::PoolCore*, std::error_code>(&core_, core_.acquire(grant, wait));

@@ -62,7 +62,49 @@ class PoolWithFunc : public detail::PoolBase {
     return invoke_impl(detail::PoolWait::until(deadline), std::move(arg), where);
   }
 
+ // try_invoke: invoke() that hands the argument back when the pool refuses the call: the
+  // Refusal is empty (false) once a worker has it, else it holds the error and the argument,
+  // moved back unharmed (Refusal::take()). Nothing goes to on_reject; the refusal is counted.
+  [[nodiscard]] Refusal<Arg> try_invoke(Arg arg, std::source_location where = std::source_location::current()) {
+    return try_invoke_impl(detail::PoolWait{}, std::move(arg), where);
+  }
+
+  // try_invoke_for / try_invoke_until / try_invoke(ctx, arg): try_invoke() with invoke_for()'s,
+  // invoke_until()'s and invoke(ctx, arg)'s limits on the wait.
+  template <class Rep, class Period>
+  [[nodiscard]] Refusal<Arg> try_invoke_for(std::chrono::duration<Rep, Period> timeout, Arg arg,
+                                            std::source_location where = std::source_location::current()) {
+    return try_invoke_impl(detail::PoolWait::until(detail::deadline_in(timeout)), std::move(arg),
+                           where);
+  }
+  [[nodiscard]] Refusal<Arg> try_invoke_until(Clock::time_point deadline, Arg arg,
+                                              std::source_location where = std::source_location::current()) {
+    return try_invoke_impl(detail::PoolWait::until(deadline), std::move(arg), where);
+  }
+  [[nodiscard]] Refusal<Arg> try_invoke(const Context& ctx, Arg arg, std::source_location where = std::source_location::current()) {
+    return try_invoke_impl(detail::PoolWait::for_context(ctx), std::move(arg), where);
+  }
+
  private:
+  // Call: the task of one invoke(): the pool's function and the argument it owns.
+  struct Call {
+    PoolWithFunc* pool;
+    Arg arg;
+    void operator()() { pool->fn_(std::move(arg)); }
+  };
+
+  Refusal<Arg> try_invoke_impl(const detail::PoolWait& wait, Arg&& arg,
+                               const std::source_location& where) {
+    Refusal<Call> refused = detail::try_post_with(
+        core_,
+        [&](detail::PoolGrant& grant) {
+          return std::pair<detail::PoolCore*, std::error_code>(&core_, core_.acquire(grant, wait));
+        },
+        Call{this, std::move(arg)}, where);
+    if (!refused) return {};
+    return Refusal<Arg>(refused.error(), std::move(refused.take().arg));
+  }
+
   static void require(const std::function<void(Arg)>& fn) {
     if (!fn) {
       throw std::system_error(make_error_code(errc::lack_pool_func));
@@ -76,7 +118,7 @@ class PoolWithFunc : public detail::PoolBase {
         [&](detail::PoolGrant& grant) {
           return std::pair<detail::PoolCore*, std::error_code>(&core_, core_.acquire(grant, wait));
         },
-        [this, a = std::move(arg)]() mutable { fn_(std::move(a)); }, where);
+        Call{this, std::move(arg)}, where);
   }
 
   std::function<void(Arg)> fn_;

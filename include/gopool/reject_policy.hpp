@@ -1,10 +1,12 @@
 // What a pool does with a task it cannot accept (closed, overloaded, timed out): the rejected
 // task itself (RejectedTask), the ready-made policies (RejectPolicy, as in Java's
-// ThreadPoolExecutor) and the handler a pool is configured with (RejectHandler).
+// ThreadPoolExecutor), the handler a pool is configured with (RejectHandler), and what
+// try_post() hands back instead (Refusal).
 #pragma once
 
 #include <concepts>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <system_error>
 #include <type_traits>
@@ -49,9 +51,56 @@ class RejectedTask {
   // drop: destroys the task without running it (what the destructor does too).
   void drop() noexcept { task_.reset(); }
 
+  // take: hands the callable back if it is an F (the decayed type that was posted: for a
+  // lambda, its closure type, so take() fits a handler that knows its tasks), moved out
+  // unharmed and never run; the RejectedTask is then empty. std::nullopt, changing nothing, if
+  // the task is empty or holds something else: a task from submit() or invoke() is wrapped and
+  // never matches. Throws what F's move constructor throws.
+  template <class F>
+  std::optional<F> take() {
+    F* f = task_.template target<F>();
+    if (f == nullptr) return std::nullopt;
+    std::optional<F> out(std::move(*f));
+    task_.reset();
+    return out;
+  }
+
  private:
   detail::Task task_;
   std::error_code reason_;
+};
+
+// Refusal<F>: what try_post() (and try_invoke()) return. Empty (false) when the pool took the
+// task. Otherwise it holds why the pool refused it and the callable itself, moved back
+// unharmed and never run, so the caller can still use what it owns (answer 503 on the
+// connection a handler owned, retry elsewhere, run it itself). Move-only if F is.
+template <class F>
+class Refusal {
+ public:
+  // Refusal: the pool took the task.
+  Refusal() noexcept = default;
+  // Refusal: the pool refused f with reason.
+  Refusal(std::error_code reason, F&& f) : reason_(reason), task_(std::move(f)) {}
+
+  // true when the pool refused the task.
+  explicit operator bool() const noexcept { return static_cast<bool>(reason_); }
+
+  // error: why (errc::pool_closed, pool_overload, timeout, null_task, a Context's error); {}
+  // when the pool took the task.
+  std::error_code error() const noexcept { return reason_; }
+
+  // take: the refused callable, moved out (at most once). Throws std::logic_error when there is
+  // none (the pool took the task, or it was taken already).
+  F take() {
+    if (!task_) throw std::logic_error("gopool: Refusal::take() without a refused task");
+    F f = std::move(*task_);
+    task_.reset();
+    return f;
+  }
+
+ private:
+  std::error_code reason_;
+  std::optional<F> task_;
 };
 
 // RejectPolicy: the ready-made answers to a rejection. Whatever the policy, post() still
@@ -82,13 +131,17 @@ class RejectHandler {
   RejectHandler(RejectPolicy policy) noexcept : policy_(policy) {}  // NOLINT: implicit by design
 
   // RejectHandler: a custom callback, called with each rejected task. Whatever it throws
-  // propagates out of the post()/submit() call that was rejected.
+  // propagates out of the post()/submit() call that was rejected. A callable of any other
+  // signature is a compile error that names the one expected.
   template <class F>
   requires(!std::same_as<std::remove_cvref_t<F>, RejectHandler> &&
-           !std::same_as<std::remove_cvref_t<F>, RejectPolicy> &&
-           std::is_invocable_v<std::decay_t<F>&, RejectedTask&&>)
-      RejectHandler(F&& f)  // NOLINT: implicit by design
-      : callback_(std::forward<F>(f)) {}
+           !std::same_as<std::remove_cvref_t<F>, RejectPolicy>)
+  RejectHandler(F&& f)  // NOLINT: implicit by design
+      : callback_(std::forward<F>(f)) {
+    static_assert(std::is_invocable_v<std::decay_t<F>&, RejectedTask&&>,
+                  "gopool: on_reject must be a RejectPolicy or callable as "
+                  "void(gopool::RejectedTask) (e.g. [](gopool::RejectedTask task) { ... })");
+  }
 
   // policy: the ready-made policy, or abort when a custom callback is set.
   RejectPolicy policy() const noexcept { return policy_; }

@@ -472,8 +472,7 @@ void PoolCore::dispatch(const PoolGrant& grant, Task&& task, const std::source_l
   started_.fetch_add(1, std::memory_order_relaxed);
 }
 
-void PoolCore::reject(Task&& task, std::error_code reason, const PoolGrant& grant) {
-  const CallerScope scope{this};
+void PoolCore::count_refusal(std::error_code reason, const PoolGrant& grant) noexcept {
   rejected_.fetch_add(1, std::memory_order_relaxed);
   std::atomic<std::uint64_t>* cause = &rejected_context_;  // a Context's error
   if (reason == errc::pool_closed) {
@@ -484,6 +483,16 @@ void PoolCore::reject(Task&& task, std::error_code reason, const PoolGrant& gran
     cause = &rejected_timeout_;
   }
   cause->fetch_add(1, std::memory_order_relaxed);
+}
+
+void PoolCore::hand_back(std::error_code reason, const PoolGrant& grant) noexcept {
+  const CallerScope scope{this};
+  count_refusal(reason, grant);
+}
+
+void PoolCore::reject(Task&& task, std::error_code reason, const PoolGrant& grant) {
+  const CallerScope scope{this};
+  count_refusal(reason, grant);
   const RejectHandler& handler = options_.on_reject;
   if (handler.custom()) {
     handler(RejectedTask(std::move(task), reason));

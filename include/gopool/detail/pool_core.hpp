@@ -110,6 +110,10 @@ class GOPOOL_API PoolCore {
   // propagates.
   void reject(Task&& task, std::error_code reason, const PoolGrant& grant);
 
+  // hand_back: ends a refused acquire() whose task goes back to its caller (try_post): counts
+  // the refusal by cause like reject(), without the on_reject handler.
+  void hand_back(std::error_code reason, const PoolGrant& grant) noexcept;
+
   // null_task_error: the error for an empty callable: errc::pool_closed if the pool is closed
   // (as ants answers Submit(nil) on a closed pool), else errc::null_task. Counts nothing.
   std::error_code null_task_error() const noexcept;
@@ -161,6 +165,7 @@ class GOPOOL_API PoolCore {
 
   void worker_main(PoolWorker* w);
   void leave() noexcept;
+  void count_refusal(std::error_code reason, const PoolGrant& grant) noexcept;
   void drain() noexcept;
   static void send_mail(PoolWorker* w, WaitState::Result mail) noexcept;
   struct IdleState {

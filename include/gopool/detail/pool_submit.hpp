@@ -15,6 +15,7 @@
 #include "gopool/detail/pool_core.hpp"
 #include "gopool/detail/task.hpp"
 #include "gopool/future.hpp"
+#include "gopool/reject_policy.hpp"
 
 namespace gopool::detail {
 
@@ -113,6 +114,29 @@ std::error_code post_with(PoolCore& front, Acquire&& acquire, F&& f,
   }
   spend_coop_budget();  // a poster that never blocks must still let its workers run
   return ec;
+}
+
+// try_post_with: the body of every try_post(): as post_with, but a refused callable goes back to
+// the caller inside the Refusal (counted, never given to the reject handler).
+template <class Acquire, class F>
+Refusal<std::decay_t<F>> try_post_with(PoolCore& front, Acquire&& acquire, F&& f,
+                                       const std::source_location& where) {
+  using D = std::decay_t<F>;
+  if (is_null_callable(f)) {
+    return Refusal<D>(front.null_task_error(), D(std::forward<F>(f)));
+  }
+  Task task = make_task(std::forward<F>(f));
+  PoolGrant grant;
+  auto [core, ec] = acquire(grant);
+  if (!ec) {
+    core->dispatch(grant, std::move(task), where);
+    spend_coop_budget();
+    return {};
+  }
+  core->hand_back(ec, grant);
+  Refusal<D> refusal(ec, std::move(*task.template target<D>()));  // task holds exactly a D
+  spend_coop_budget();
+  return refusal;
 }
 
 // SubmitResult: the type submit(f, args...) produces a Future of. Ill-formed (so submit() drops

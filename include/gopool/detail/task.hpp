@@ -75,6 +75,15 @@ class Task {
     }
   }
 
+  // target: the stored callable if it is a D, else nullptr (as std::function::target): how a
+  // refused task's callable is handed back to its owner.
+  template <class D>
+  D* target() noexcept {
+    if (ops_ == &kInlineOps<D>) return std::launder(reinterpret_cast<D*>(buf_));
+    if (ops_ == &kHeapOps<D>) return *reinterpret_cast<D**>(buf_);
+    return nullptr;
+  }
+
   // True when F would be stored without a heap allocation.
   template <class F>
   static constexpr bool fits_inline() {
