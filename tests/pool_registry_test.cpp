@@ -7,6 +7,8 @@
 #include <spdlog/sinks/ostream_sink.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -24,6 +26,7 @@
 #include <gopool/pool_with_func.hpp>
 #include <gopool/wait_group.hpp>
 
+#include "support/death.hpp"
 #include "support/wait_until.hpp"
 
 namespace {
@@ -49,7 +52,35 @@ gopool::PoolOptions named(const std::string& name) {
   return o;
 }
 
+volatile int g_depth_limit = 1 << 30;  // volatile: the recursion cannot be folded away
+
+__attribute__((noinline)) int recurse(int n) {
+  volatile char frame[512];
+  frame[0] = static_cast<char>(n);
+  if (n >= g_depth_limit) return frame[0];
+  return recurse(n + 1) + frame[0];
+}
+
 }  // namespace
+
+GOPOOL_DEATH_SCENARIO(overflow_in_pool_task) {
+  // No doctest assertions here: the scenario runs outside a test case.
+  gopool::Pool pool(2, named("reg-overflow"));
+  if (pool.post([] {})) std::abort();  // a worker that has run a task before
+  pool.wait();
+  if (pool.post([] { std::printf("recursing %d\n", recurse(0)); })) std::abort();
+  pool.wait();
+}
+
+TEST_CASE("a stack overflow in a pool task names the pool and the task's post site") {
+  const gopool::test::DeathResult r = gopool::test::run_death_scenario("overflow_in_pool_task");
+  INFO(r.output);
+  CHECK(r.died());
+  CHECK(r.output.find("gopool: fatal error: stack overflow") != std::string::npos);
+  CHECK(r.output.find("[reg-overflow], running a task posted at") != std::string::npos);
+  CHECK(r.output.find("pool_registry_test.cpp:") != std::string::npos);
+  CHECK(r.output.find("pool_core.cpp") == std::string::npos);
+}
 
 TEST_CASE("every live pool is listed under its name while it lives, and only then") {
   {

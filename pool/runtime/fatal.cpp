@@ -18,9 +18,14 @@ void print_goroutine(const G* g) {
     std::fprintf(stderr, "(not in a goroutine)\n");
     return;
   }
+  // A labelled goroutine is a pool's worker (the label is the pool's name), and its site is
+  // the post() that gave it the task it runs.
   const std::source_location where = g->where.load(std::memory_order_relaxed);
-  std::fprintf(stderr, "goroutine %llu, created at %s:%u in %s\n",
+  const char* label = g->label.load(std::memory_order_relaxed);
+  std::fprintf(stderr, "goroutine %llu%s%s%s, %s %s:%u in %s\n",
                static_cast<unsigned long long>(g->id.load(std::memory_order_relaxed)),
+               label != nullptr ? " [" : "", label != nullptr ? label : "",
+               label != nullptr ? "]" : "", label != nullptr ? "running a task posted at" : "created at",
                where.file_name(), where.line(), where.function_name());
 }
 
