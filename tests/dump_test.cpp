@@ -580,4 +580,11 @@ TEST_CASE("pool workers are grouped under their pool; a busy one shows its task'
   CHECK(text.find("dump_test.cpp:" + std::to_string(line) + ":") != std::string::npos);
   gate.close();
   pool.wait();
+
+  // Idle again: still under its pool, no longer showing the finished task's site.
+  REQUIRE(waits_for(busy_id, WaitReason::pool_idle));
+  const auto idle = find_goroutine(busy_id);
+  REQUIRE(idle);
+  CHECK(idle->label == "dump-http");
+  CHECK(std::string(idle->created_at.file_name()).find("dump_test.cpp") == std::string::npos);
 }

@@ -573,6 +573,7 @@ WaitState::Result PoolCore::wait_for_mail(PoolWorker* w, IdleState& idle) noexce
 void PoolCore::worker_main(PoolWorker* w) {
   w->mail.rebind();
   set_goroutine_label(name_.c_str());  // the dumps group workers under their pool
+  const std::source_location idle_site = std::source_location::current();
   IdleState idle;
   for (;;) {
     std::exception_ptr error;
@@ -589,6 +590,7 @@ void PoolCore::worker_main(PoolWorker* w) {
     if (!revert(w)) {
       return;
     }
+    set_goroutine_site(idle_site);  // idle: the dumps show the pool, not the last task's site
     if (wait_for_mail(w, idle) == PoolWorker::kExit) {
       retire(w);  // purged or released while idle
       return;
