@@ -16,6 +16,7 @@ gopool_set_warnings(pool_stress_test)
 add_test(NAME pool_stress_test COMMAND pool_stress_test)
 set_tests_properties(pool_stress_test PROPERTIES TIMEOUT 600 LABELS stress)
 gopool_add_test(pool_refusal_test)
+gopool_add_test(pool_kinds_test)
 
 # An on_reject of the wrong signature is a compile error whose message names the one expected.
 add_test(NAME on_reject_signature_message

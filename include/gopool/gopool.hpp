@@ -8,6 +8,7 @@
 #include "gopool/future.hpp"
 #include "gopool/leak_check.hpp"
 #include "gopool/multi_pool.hpp"
+#include "gopool/multi_pool_with_func.hpp"
 #include "gopool/mutex.hpp"
 #include "gopool/net.hpp"
 #include "gopool/pool.hpp"

@@ -69,20 +69,51 @@ class GOPOOL_API MultiPool {
                      where);
   }
 
+  // post_until: post() waiting until `deadline` at the latest, else errc::timeout.
+  template <detail::PostableTask F>
+  [[nodiscard]] std::error_code post_until(Clock::time_point deadline, F&& f, std::source_location where = std::source_location::current()) {
+    return post_impl(detail::PoolWait::until(deadline), std::forward<F>(f), where);
+  }
+
   // post: post() that gives up waiting for a worker when ctx is done (error: ctx.err()).
   template <detail::PostableTask F>
   [[nodiscard]] std::error_code post(const Context& ctx, F&& f, std::source_location where = std::source_location::current()) {
     return post_impl(detail::PoolWait::for_context(ctx), std::forward<F>(f), where);
   }
 
+  // post: post() of f(args...), arguments decay-copied (as submit(f, args...)); no post site.
+  template <class F, class A0, class... Args>
+  requires std::invocable<std::decay_t<F>&, std::decay_t<A0>&, std::decay_t<Args>&...>
+  [[nodiscard]] std::error_code post(F&& f, A0&& a0, Args&&... args) {
+    return post_impl(detail::PoolWait{},
+                     detail::bind_call(std::forward<F>(f), std::forward<A0>(a0),
+                                       std::forward<Args>(args)...),
+                     std::source_location{});
+  }
+
   // try_post: Pool::try_post() on the pool the strategy picks (with the same retry as post()):
   // a refused callable comes back in the Refusal instead of going to on_reject.
   template <detail::PostableTask F>
   [[nodiscard]] Refusal<std::decay_t<F>> try_post(F&& f, std::source_location where = std::source_location::current()) {
-    return detail::try_post_with(
-        pools_.front()->core_,
-        [&](detail::PoolGrant& grant) { return acquire(grant, detail::PoolWait{}); },
-        std::forward<F>(f), where);
+    return try_post_impl(detail::PoolWait{}, std::forward<F>(f), where);
+  }
+
+  // try_post_for / try_post_until / try_post(ctx, f): try_post() with the waits of post_for(),
+  // post_until() and post(ctx, f).
+  template <class Rep, class Period, detail::PostableTask F>
+  [[nodiscard]] Refusal<std::decay_t<F>> try_post_for(std::chrono::duration<Rep, Period> timeout,
+                                                      F&& f, std::source_location where = std::source_location::current()) {
+    return try_post_impl(detail::PoolWait::until(detail::deadline_in(timeout)),
+                         std::forward<F>(f), where);
+  }
+  template <detail::PostableTask F>
+  [[nodiscard]] Refusal<std::decay_t<F>> try_post_until(Clock::time_point deadline, F&& f,
+                                                        std::source_location where = std::source_location::current()) {
+    return try_post_impl(detail::PoolWait::until(deadline), std::forward<F>(f), where);
+  }
+  template <detail::PostableTask F>
+  [[nodiscard]] Refusal<std::decay_t<F>> try_post(const Context& ctx, F&& f, std::source_location where = std::source_location::current()) {
+    return try_post_impl(detail::PoolWait::for_context(ctx), std::forward<F>(f), where);
   }
 
   // submit: Pool::submit() on the pool the strategy picks (with the same retry as post()).
@@ -94,6 +125,19 @@ class GOPOOL_API MultiPool {
   Future<detail::SubmitResult<F, A0, Args...>> submit(F&& f, A0&& a0, Args&&... args) {
     return submit_impl(detail::PoolWait{}, std::source_location{}, std::forward<F>(f),
                        std::forward<A0>(a0), std::forward<Args>(args)...);
+  }
+
+  // submit_for / submit_until: submit() waiting at most `timeout` / until `deadline` for a
+  // worker (then the future throws std::system_error with errc::timeout).
+  template <class Rep, class Period, detail::PostableTask F>
+  Future<detail::SubmitResult<F>> submit_for(std::chrono::duration<Rep, Period> timeout, F&& f,
+                                             std::source_location where = std::source_location::current()) {
+    return submit_impl(detail::PoolWait::until(detail::deadline_in(timeout)), where,
+                       std::forward<F>(f));
+  }
+  template <detail::PostableTask F>
+  Future<detail::SubmitResult<F>> submit_until(Clock::time_point deadline, F&& f, std::source_location where = std::source_location::current()) {
+    return submit_impl(detail::PoolWait::until(deadline), where, std::forward<F>(f));
   }
 
   // submit: submit() that gives up waiting for a worker when ctx is done.
@@ -150,6 +194,21 @@ class GOPOOL_API MultiPool {
   // wait: blocks until every accepted task of every pool has finished, without closing.
   void wait();
 
+  // wait_for: wait() with a time limit; true if every accepted task finished in time. A limit
+  // beyond the clock's range waits as long as it takes.
+  template <class Rep, class Period>
+  bool wait_for(std::chrono::duration<Rep, Period> d) {
+    return wait_until(detail::deadline_in(d));
+  }
+  bool wait_until(Clock::time_point deadline);
+
+  // stats: the sums of the pools' counters (the wait quantiles and maximum are the largest of
+  // the pools'). Never blocks.
+  PoolStats stats() const noexcept;
+
+  // name: the multi-pool's name (its pools are "<name>/<i>").
+  const std::string& name() const noexcept { return name_; }
+
  private:
   std::size_t next(LoadBalancing strategy) noexcept;
   std::error_code release_timeout_clock(Clock::duration timeout);
@@ -174,6 +233,15 @@ class GOPOOL_API MultiPool {
   }
   IndexedCount at(int index, int (detail::PoolBase::*counter)() const noexcept) const noexcept;
 
+  template <class F>
+  Refusal<std::decay_t<F>> try_post_impl(const detail::PoolWait& wait, F&& f,
+                                         const std::source_location& where) {
+    return detail::try_post_with(
+        pools_.front()->core_, [&](detail::PoolGrant& grant) { return acquire(grant, wait); },
+        std::forward<F>(f), where);
+  }
+
+  std::string name_;
   std::vector<std::unique_ptr<Pool>> pools_;
   std::atomic<std::uint32_t> index_;
   std::atomic<bool> closed_{false};

@@ -89,6 +89,17 @@ class Pool : public detail::PoolBase {
     return post_impl(detail::PoolWait::for_context(ctx), std::forward<F>(f), where);
   }
 
+  // post: post() of f(args...), arguments decay-copied as submit(f, args...) does (f sees
+  // lvalues of its copies); what f returns is dropped. Records no post site.
+  template <class F, class A0, class... Args>
+  requires std::invocable<std::decay_t<F>&, std::decay_t<A0>&, std::decay_t<Args>&...>
+  [[nodiscard]] std::error_code post(F&& f, A0&& a0, Args&&... args) {
+    return post_impl(detail::PoolWait{},
+                     detail::bind_call(std::forward<F>(f), std::forward<A0>(a0),
+                                       std::forward<Args>(args)...),
+                     std::source_location{});
+  }
+
   // try_post: post() that hands the callable back when the pool refuses it: the Refusal is
   // empty (false) once a worker has the task, else it holds the error (as post()'s) and the
   // callable, moved back unharmed and never run (Refusal::take()). Nothing goes to on_reject;

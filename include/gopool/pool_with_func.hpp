@@ -12,6 +12,7 @@
 #include "gopool/detail/pool_core.hpp"
 #include "gopool/detail/pool_submit.hpp"
 #include "gopool/errors.hpp"
+#include "gopool/future.hpp"
 #include "gopool/pool_options.hpp"
 #include "gopool/runtime.hpp"
 
@@ -62,7 +63,28 @@ class PoolWithFunc : public detail::PoolBase {
     return invoke_impl(detail::PoolWait::until(deadline), std::move(arg), where);
   }
 
- // try_invoke: invoke() that hands the argument back when the pool refuses the call: the
+ // submit: invoke() with a Future<void> that becomes ready when fn(arg) returned, or holds
+  // what it threw (then on_exception is not called). A refusal makes get() throw
+  // std::system_error with the error (as Pool::submit()). Blocks like invoke().
+  Future<void> submit(Arg arg, std::source_location where = std::source_location::current()) {
+    return submit_impl(detail::PoolWait{}, std::move(arg), where);
+  }
+
+  // submit_for / submit_until / submit(ctx, arg): submit() with the waits of invoke_for(),
+  // invoke_until() and invoke(ctx, arg).
+  template <class Rep, class Period>
+  Future<void> submit_for(std::chrono::duration<Rep, Period> timeout, Arg arg, std::source_location where = std::source_location::current()) {
+    return submit_impl(detail::PoolWait::until(detail::deadline_in(timeout)), std::move(arg),
+                       where);
+  }
+  Future<void> submit_until(Clock::time_point deadline, Arg arg, std::source_location where = std::source_location::current()) {
+    return submit_impl(detail::PoolWait::until(deadline), std::move(arg), where);
+  }
+  Future<void> submit(const Context& ctx, Arg arg, std::source_location where = std::source_location::current()) {
+    return submit_impl(detail::PoolWait::for_context(ctx), std::move(arg), where);
+  }
+
+  // try_invoke: invoke() that hands the argument back when the pool refuses the call: the
   // Refusal is empty (false) once a worker has it, else it holds the error and the argument,
   // moved back unharmed (Refusal::take()). Nothing goes to on_reject; the refusal is counted.
   [[nodiscard]] Refusal<Arg> try_invoke(Arg arg, std::source_location where = std::source_location::current()) {
@@ -92,6 +114,16 @@ class PoolWithFunc : public detail::PoolBase {
     Arg arg;
     void operator()() { pool->fn_(std::move(arg)); }
   };
+
+  Future<void> submit_impl(const detail::PoolWait& wait, Arg&& arg,
+                           const std::source_location& where) {
+    return detail::submit_with(
+        core_,
+        [&](detail::PoolGrant& grant) {
+          return std::pair<detail::PoolCore*, std::error_code>(&core_, core_.acquire(grant, wait));
+        },
+        where, Call{this, std::move(arg)});
+  }
 
   Refusal<Arg> try_invoke_impl(const detail::PoolWait& wait, Arg&& arg,
                                const std::source_location& where) {

@@ -1,6 +1,7 @@
 // MultiPool: several Pools behind one submit point (ants' multipool.go).
 #include "gopool/multi_pool.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <string>
 
@@ -17,9 +18,9 @@ MultiPool::MultiPool(int size, int size_per_pool, LoadBalancing strategy, PoolOp
     throw std::system_error(make_error_code(errc::invalid_load_balancing_strategy));
   }
   pools_.reserve(static_cast<std::size_t>(size));
-  const std::string name = options.name.empty() ? detail::next_pool_name() : options.name;
+  name_ = options.name.empty() ? detail::next_pool_name() : options.name;
   for (int i = 0; i < size; ++i) {
-    options.name = name + "/" + std::to_string(i);
+    options.name = name_ + "/" + std::to_string(i);
     pools_.push_back(std::make_unique<Pool>(size_per_pool, options));
   }
 }
@@ -171,6 +172,39 @@ void MultiPool::wait() {
   for (auto& pool : pools_) {
     pool->wait();
   }
+}
+
+bool MultiPool::wait_until(Clock::time_point deadline) {
+  bool all = true;
+  for (auto& pool : pools_) {
+    all = pool->core_.wait_until(deadline) && all;
+  }
+  return all;
+}
+
+PoolStats MultiPool::stats() const noexcept {
+  PoolStats sum;
+  for (const auto& pool : pools_) {
+    const PoolStats s = pool->stats();
+    sum.submitted += s.submitted;
+    sum.completed += s.completed;
+    sum.exceptions += s.exceptions;
+    sum.rejected += s.rejected;
+    sum.rejected_closed += s.rejected_closed;
+    sum.rejected_full += s.rejected_full;
+    sum.rejected_waiters += s.rejected_waiters;
+    sum.rejected_timeout += s.rejected_timeout;
+    sum.rejected_context += s.rejected_context;
+    sum.discarded += s.discarded;
+    sum.workers_started += s.workers_started;
+    sum.waits.count += s.waits.count;
+    sum.waits.total += s.waits.total;
+    sum.waits.p50 = std::max(sum.waits.p50, s.waits.p50);
+    sum.waits.p90 = std::max(sum.waits.p90, s.waits.p90);
+    sum.waits.p99 = std::max(sum.waits.p99, s.waits.p99);
+    sum.waits.max = std::max(sum.waits.max, s.waits.max);
+  }
+  return sum;
 }
 
 }  // namespace gopool

@@ -139,6 +139,16 @@ Refusal<std::decay_t<F>> try_post_with(PoolCore& front, Acquire&& acquire, F&& f
   return refusal;
 }
 
+// bind_call: f and its arguments, decay-copied, as one callable `void()` (the task of
+// post(f, args...)); the result of f, if any, is dropped.
+template <class F, class... Args>
+auto bind_call(F&& f, Args&&... args) {
+  return [fn = std::decay_t<F>(std::forward<F>(f)),
+          bound = std::tuple<std::decay_t<Args>...>(std::forward<Args>(args)...)]() mutable {
+    std::apply([&](auto&... a) { (void)std::invoke(fn, a...); }, bound);
+  };
+}
+
 // SubmitResult: the type submit(f, args...) produces a Future of. Ill-formed (so submit() drops
 // out of overload resolution) unless F is invocable with the decay-copied Args.
 template <class F, class... Args>
