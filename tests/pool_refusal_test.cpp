@@ -15,6 +15,8 @@
 #include <gopool/pool_with_func.hpp>
 #include <gopool/wait_group.hpp>
 
+#include "support/wait_until.hpp"
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -173,4 +175,27 @@ TEST_CASE("a closed MultiPool reports each refusal once: on_reject and the count
   }
   CHECK(rejected == 4);
   CHECK(closed == 4);
+}
+
+TEST_CASE("a MultiPool's pass-on from a full pool to a free one is no refusal") {
+  gopool::PoolOptions options;
+  options.name = "refusal-pass";
+  options.nonblocking = true;
+  std::atomic<int> handled{0};
+  options.on_reject = [&](gopool::RejectedTask) { ++handled; };
+  gopool::MultiPool multi(2, 1, gopool::LoadBalancing::round_robin, options);
+  gopool::WaitGroup hold;
+  hold.add(1);
+  REQUIRE_FALSE(multi.post([&] { hold.wait(); }));  // pool 0, held
+  REQUIRE_FALSE(multi.post([] {}));                 // pool 1, done at once
+  REQUIRE(gopool::test::wait_until([&] { return multi.busy() == 1; }, std::chrono::seconds(30)));
+  // Round robin picks pool 0 (full) next: the task passes on to pool 1.
+  CHECK_FALSE(multi.try_post([] {}));
+  REQUIRE(gopool::test::wait_until([&] { return multi.busy() == 1; }, std::chrono::seconds(30)));
+  CHECK_FALSE(multi.post([] {}));  // pool 1 again (pool 0 is still full)
+  hold.done();
+  multi.wait();
+  CHECK(handled == 0);
+  CHECK(multi.stats().rejected == 0);
+  CHECK(multi.stats().submitted == 4);
 }

@@ -212,37 +212,42 @@ class GOPOOL_API MultiPool {
  private:
   std::size_t next(LoadBalancing strategy) noexcept;
   std::error_code release_timeout_clock(Clock::duration timeout);
-  std::pair<detail::PoolCore*, std::error_code> acquire(detail::PoolGrant& grant,
-                                                        const detail::PoolWait& wait);
+  // Route: what the pool templates post through: one task to the pool the strategy picks.
+  struct Route {
+    MultiPool* multi;
+    std::error_code post_task(detail::Task& task, const detail::PoolWait& wait,
+                              const std::source_location& where,
+                              detail::PoolCore::Refused mode) {
+      return multi->post_task(task, wait, where, mode);
+    }
+    std::error_code null_task_error() const noexcept;
+  };
+  std::error_code post_task(detail::Task& task, const detail::PoolWait& wait,
+                            const std::source_location& where, detail::PoolCore::Refused mode);
   template <class F>
   std::error_code post_impl(const detail::PoolWait& wait, F&& f,
                             const std::source_location& where) {
     // A closed multi-pool's pools are closed too: their acquire() refuses, so the refusal is
     // counted and goes to on_reject exactly once, as with a Pool.
-    return detail::post_with(
-        pools_.front()->core_, [&](detail::PoolGrant& grant) { return acquire(grant, wait); },
-        std::forward<F>(f), where);
+    return detail::post_to(route_, wait, std::forward<F>(f), where);
   }
   template <class F, class... Args>
   Future<detail::SubmitResult<F, Args...>> submit_impl(const detail::PoolWait& wait,
                                                        const std::source_location& where, F&& f,
                                                        Args&&... args) {
-    return detail::submit_with(
-        pools_.front()->core_, [&](detail::PoolGrant& grant) { return acquire(grant, wait); },
-        where, std::forward<F>(f), std::forward<Args>(args)...);
+    return detail::submit_to(route_, wait, where, std::forward<F>(f), std::forward<Args>(args)...);
   }
   IndexedCount at(int index, int (detail::PoolBase::*counter)() const noexcept) const noexcept;
 
   template <class F>
   Refusal<std::decay_t<F>> try_post_impl(const detail::PoolWait& wait, F&& f,
                                          const std::source_location& where) {
-    return detail::try_post_with(
-        pools_.front()->core_, [&](detail::PoolGrant& grant) { return acquire(grant, wait); },
-        std::forward<F>(f), where);
+    return detail::try_post_to(route_, wait, std::forward<F>(f), where);
   }
 
   std::string name_;
   std::vector<std::unique_ptr<Pool>> pools_;
+  Route route_{this};
   std::atomic<std::uint32_t> index_;
   std::atomic<bool> closed_{false};
   LoadBalancing strategy_;

@@ -187,35 +187,22 @@ class Pool : public detail::PoolBase {
   friend class MultiPool;
 
   template <class F>
-  std::error_code post_impl(const detail::PoolWait& wait, F&& f, const std::source_location& where) {
-    return detail::post_with(
-        core_,
-        [&](detail::PoolGrant& grant) {
-          return std::pair<detail::PoolCore*, std::error_code>(&core_, core_.acquire(grant, wait));
-        },
-        std::forward<F>(f), where);
+  std::error_code post_impl(const detail::PoolWait& wait, F&& f,
+                            const std::source_location& where) {
+    return detail::post_to(core_, wait, std::forward<F>(f), where);
   }
 
   template <class F>
   Refusal<std::decay_t<F>> try_post_impl(const detail::PoolWait& wait, F&& f,
                                          const std::source_location& where) {
-    return detail::try_post_with(
-        core_,
-        [&](detail::PoolGrant& grant) {
-          return std::pair<detail::PoolCore*, std::error_code>(&core_, core_.acquire(grant, wait));
-        },
-        std::forward<F>(f), where);
+    return detail::try_post_to(core_, wait, std::forward<F>(f), where);
   }
 
   template <class F, class... Args>
   Future<detail::SubmitResult<F, Args...>> submit_impl(const detail::PoolWait& wait,
-                                                       const std::source_location& where, F&& f, Args&&... args) {
-    return detail::submit_with(
-        core_,
-        [&](detail::PoolGrant& grant) {
-          return std::pair<detail::PoolCore*, std::error_code>(&core_, core_.acquire(grant, wait));
-        },
-        where, std::forward<F>(f), std::forward<Args>(args)...);
+                                                       const std::source_location& where, F&& f,
+                                                       Args&&... args) {
+    return detail::submit_to(core_, wait, where, std::forward<F>(f), std::forward<Args>(args)...);
   }
 };
 

@@ -117,22 +117,12 @@ class PoolWithFunc : public detail::PoolBase {
 
   Future<void> submit_impl(const detail::PoolWait& wait, Arg&& arg,
                            const std::source_location& where) {
-    return detail::submit_with(
-        core_,
-        [&](detail::PoolGrant& grant) {
-          return std::pair<detail::PoolCore*, std::error_code>(&core_, core_.acquire(grant, wait));
-        },
-        where, Call{this, std::move(arg)});
+    return detail::submit_to(core_, wait, where, Call{this, std::move(arg)});
   }
 
   Refusal<Arg> try_invoke_impl(const detail::PoolWait& wait, Arg&& arg,
                                const std::source_location& where) {
-    Refusal<Call> refused = detail::try_post_with(
-        core_,
-        [&](detail::PoolGrant& grant) {
-          return std::pair<detail::PoolCore*, std::error_code>(&core_, core_.acquire(grant, wait));
-        },
-        Call{this, std::move(arg)}, where);
+    Refusal<Call> refused = detail::try_post_to(core_, wait, Call{this, std::move(arg)}, where);
     if (!refused) return {};
     return Refusal<Arg>(refused.error(), std::move(refused.take().arg));
   }
@@ -145,12 +135,7 @@ class PoolWithFunc : public detail::PoolBase {
 
   std::error_code invoke_impl(const detail::PoolWait& wait, Arg&& arg,
                               const std::source_location& where) {
-    return detail::post_with(
-        core_,
-        [&](detail::PoolGrant& grant) {
-          return std::pair<detail::PoolCore*, std::error_code>(&core_, core_.acquire(grant, wait));
-        },
-        Call{this, std::move(arg)}, where);
+    return detail::post_to(core_, wait, Call{this, std::move(arg)}, where);
   }
 
   std::function<void(Arg)> fn_;

@@ -52,16 +52,19 @@ std::size_t MultiPool::next(LoadBalancing strategy) noexcept {
   return best;
 }
 
-std::pair<detail::PoolCore*, std::error_code> MultiPool::acquire(detail::PoolGrant& grant,
-                                                                 const detail::PoolWait& wait) {
-  detail::PoolCore* core = &pools_[next(strategy_)]->core_;
-  std::error_code ec = core->acquire(grant, wait);
-  if (ec == errc::pool_overload && strategy_ == LoadBalancing::round_robin) {
-    core->abandon();
-    core = &pools_[next(LoadBalancing::least_tasks)]->core_;
-    ec = core->acquire(grant, wait);
-  }
-  return {core, ec};
+std::error_code MultiPool::post_task(detail::Task& task, const detail::PoolWait& wait,
+                                     const std::source_location& where,
+                                     detail::PoolCore::Refused mode) {
+  detail::PoolCore& first = pools_[next(strategy_)]->core_;
+  if (strategy_ != LoadBalancing::round_robin) return first.post_task(task, wait, where, mode);
+  // Round robin: a full pool passes the task on, once, to the least loaded one.
+  const std::error_code ec = first.post_task(task, wait, where, mode, true);
+  if (ec != errc::pool_overload) return ec;
+  return pools_[next(LoadBalancing::least_tasks)]->core_.post_task(task, wait, where, mode);
+}
+
+std::error_code MultiPool::Route::null_task_error() const noexcept {
+  return multi->pools_.front()->core_.null_task_error();
 }
 
 int MultiPool::running() const noexcept {

@@ -472,6 +472,26 @@ void PoolCore::dispatch(const PoolGrant& grant, Task&& task, const std::source_l
   started_.fetch_add(1, std::memory_order_relaxed);
 }
 
+std::error_code PoolCore::post_task(Task& task, const PoolWait& wait,
+                                   const std::source_location& where, Refused mode,
+                                   bool pass_on_overload) {
+  PoolGrant grant;
+  const std::error_code ec = acquire(grant, wait);
+  if (!ec) {
+    dispatch(grant, std::move(task), where);
+    return {};
+  }
+  if (pass_on_overload && ec == errc::pool_overload) {
+    abandon();
+  } else if (mode == Refused::to_caller) {
+    hand_back(ec, grant);
+  } else {
+    task.refuse(ec);
+    reject(std::move(task), ec, grant);
+  }
+  return ec;
+}
+
 void PoolCore::count_refusal(std::error_code reason, const PoolGrant& grant) noexcept {
   rejected_.fetch_add(1, std::memory_order_relaxed);
   std::atomic<std::uint64_t>* cause = &rejected_context_;  // a Context's error

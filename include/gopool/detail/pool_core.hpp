@@ -88,31 +88,24 @@ class GOPOOL_API PoolCore {
   PoolCore(const PoolCore&) = delete;
   PoolCore& operator=(const PoolCore&) = delete;
 
-  // acquire: reserves a worker for one task: pops an idle worker, or reserves a slot for a new
-  // one while under capacity, or else blocks as `wait` allows (a goroutine parks, a thread
-  // waits) until a worker is free. On success the caller must call dispatch() exactly once.
-  // Errors (nothing reserved): pool_closed, pool_overload, timeout, or the context's error;
-  // the caller must then call reject() or abandon() exactly once. The pool's destructor waits
-  // until every acquire() has been followed by one of those.
-  [[nodiscard]] std::error_code acquire(PoolGrant& grant, const PoolWait& wait);
+  // Refused: what post_task() does with a task the pool refuses.
+  enum class Refused : std::uint8_t {
+    to_handler,  // counts it and gives it to on_reject (post, submit, invoke)
+    to_caller,   // counts it and leaves it in `task` (try_post, try_invoke)
+  };
 
-  // abandon: ends a refused acquire() whose task goes elsewhere (MultiPool tries another pool).
-  void abandon() noexcept { leave(); }
-
-  // dispatch: hands task to the worker that acquire() granted (starting it if fresh) and never
-  // blocks. If no worker goroutine can be started, undoes the grant and throws what go() threw
-  // (std::system_error) or std::bad_alloc; the task is then destroyed without running.
-  // `where` (the post site) names the task in dumps and in fatal and exception messages.
-  void dispatch(const PoolGrant& grant, Task&& task, const std::source_location& where);
-
-  // reject: applies the on_reject handler to a task refused with `reason` (what acquire()
-  // returned, with its grant) and counts it by cause. Whatever a custom handler throws
-  // propagates.
-  void reject(Task&& task, std::error_code reason, const PoolGrant& grant);
-
-  // hand_back: ends a refused acquire() whose task goes back to its caller (try_post): counts
-  // the refusal by cause like reject(), without the on_reject handler.
-  void hand_back(std::error_code reason, const PoolGrant& grant) noexcept;
+  // post_task: the one call behind every post, submit and invoke. Hands task to an idle worker,
+  // or starts one while under capacity, or else blocks as `wait` allows (a goroutine parks, a
+  // thread waits) until a worker is free, and returns {}; the task was moved from. Or refuses
+  // it (pool_closed, pool_overload, timeout, a Context's error) and returns why, doing with it
+  // what `mode` says; a task that can be told why (submit()'s) is told before on_reject sees
+  // it. `where` (the post site) names the task in dumps and in fatal and exception messages.
+  // Throws what on_reject throws, and std::system_error or std::bad_alloc if no worker
+  // goroutine can be started (the task is then destroyed without running).
+  // With pass_on_overload, a pool_overload refusal is neither counted nor handled: the task
+  // stays in `task` for another pool (MultiPool's retry).
+  std::error_code post_task(Task& task, const PoolWait& wait, const std::source_location& where,
+                            Refused mode, bool pass_on_overload = false);
 
   // null_task_error: the error for an empty callable: errc::pool_closed if the pool is closed
   // (as ants answers Submit(nil) on a closed pool), else errc::null_task. Counts nothing.
@@ -153,6 +146,32 @@ class GOPOOL_API PoolCore {
   const std::string& name() const noexcept { return name_; }
 
  private:
+  // acquire: reserves a worker for one task: pops an idle worker, or reserves a slot for a new
+  // one while under capacity, or else blocks as `wait` allows (a goroutine parks, a thread
+  // waits) until a worker is free. On success the caller must call dispatch() exactly once.
+  // Errors (nothing reserved): pool_closed, pool_overload, timeout, or the context's error;
+  // the caller must then call reject() or abandon() exactly once. The pool's destructor waits
+  // until every acquire() has been followed by one of those.
+  std::error_code acquire(PoolGrant& grant, const PoolWait& wait);
+
+  // abandon: ends a refused acquire() whose task goes elsewhere (MultiPool tries another pool).
+  void abandon() noexcept { leave(); }
+
+  // dispatch: hands task to the worker that acquire() granted (starting it if fresh) and never
+  // blocks. If no worker goroutine can be started, undoes the grant and throws what go() threw
+  // (std::system_error) or std::bad_alloc; the task is then destroyed without running.
+  // `where` (the post site) names the task in dumps and in fatal and exception messages.
+  void dispatch(const PoolGrant& grant, Task&& task, const std::source_location& where);
+
+  // reject: applies the on_reject handler to a task refused with `reason` (what acquire()
+  // returned, with its grant) and counts it by cause. Whatever a custom handler throws
+  // propagates.
+  void reject(Task&& task, std::error_code reason, const PoolGrant& grant);
+
+  // hand_back: ends a refused acquire() whose task goes back to its caller (try_post): counts
+  // the refusal by cause like reject(), without the on_reject handler.
+  void hand_back(std::error_code reason, const PoolGrant& grant) noexcept;
+
   friend void register_pool(PoolCore* core) noexcept;
   friend void unregister_pool(PoolCore* core) noexcept;
   friend void for_each_pool(void (*visit)(void* ctx, const PoolCore& core), void* ctx) noexcept;

@@ -1,5 +1,6 @@
-// The typed half of posting to a pool, shared by Pool, PoolWithFunc and MultiPool: null checks,
-// the future-carrying task of submit(), and the acquire -> dispatch-or-reject sequence.
+// The typed half of posting to a pool, shared by every pool kind: null checks, the
+// future-carrying task of submit(), the hand-back of try_post(), each ending in one call into
+// the pool's core.
 #pragma once
 
 #include <concepts>
@@ -96,47 +97,35 @@ class SubmitTask {
   std::error_code refused_;
 };
 
-// post_with: the body of every post(): checks f, acquires a worker through `acquire` (a callable
-// `std::pair<PoolCore*, std::error_code>(PoolGrant&)` that picks the pool), then dispatches f,
-// or hands it to that pool's reject handler and returns the error.
-template <class Acquire, class F>
-std::error_code post_with(PoolCore& front, Acquire&& acquire, F&& f,
-                          const std::source_location& where) {
+// post_to: the body of every post() and invoke(): checks f, then makes the one call into the
+// pool (`target`: a PoolCore, or a MultiPool's route) that hands f to a worker or refuses it to
+// the on_reject handler; returns the error.
+template <class Target, class F>
+std::error_code post_to(Target& target, const PoolWait& wait, F&& f,
+                        const std::source_location& where) {
   if (is_null_callable(f)) {
-    return front.null_task_error();
+    return target.null_task_error();
   }
-  PoolGrant grant;
-  auto [core, ec] = acquire(grant);
-  if (ec) {
-    core->reject(make_task(std::forward<F>(f)), ec, grant);
-  } else {
-    core->dispatch(grant, make_task(std::forward<F>(f)), where);
-  }
+  Task task = make_task(std::forward<F>(f));
+  const std::error_code ec = target.post_task(task, wait, where, PoolCore::Refused::to_handler);
   spend_coop_budget();  // a poster that never blocks must still let its workers run
   return ec;
 }
 
-// try_post_with: the body of every try_post(): as post_with, but a refused callable goes back to
-// the caller inside the Refusal (counted, never given to the reject handler).
-template <class Acquire, class F>
-Refusal<std::decay_t<F>> try_post_with(PoolCore& front, Acquire&& acquire, F&& f,
-                                       const std::source_location& where) {
+// try_post_to: the body of every try_post() and try_invoke(): as post_to, but a refused
+// callable comes back inside the Refusal (counted, never given to the reject handler).
+template <class Target, class F>
+Refusal<std::decay_t<F>> try_post_to(Target& target, const PoolWait& wait, F&& f,
+                                     const std::source_location& where) {
   using D = std::decay_t<F>;
   if (is_null_callable(f)) {
-    return Refusal<D>(front.null_task_error(), D(std::forward<F>(f)));
+    return Refusal<D>(target.null_task_error(), D(std::forward<F>(f)));
   }
   Task task = make_task(std::forward<F>(f));
-  PoolGrant grant;
-  auto [core, ec] = acquire(grant);
-  if (!ec) {
-    core->dispatch(grant, std::move(task), where);
-    spend_coop_budget();
-    return {};
-  }
-  core->hand_back(ec, grant);
-  Refusal<D> refusal(ec, std::move(*task.template target<D>()));  // task holds exactly a D
+  const std::error_code ec = target.post_task(task, wait, where, PoolCore::Refused::to_caller);
   spend_coop_budget();
-  return refusal;
+  if (!ec) return {};
+  return Refusal<D>(ec, std::move(*task.template target<D>()));  // task holds exactly a D
 }
 
 // bind_call: f and its arguments, decay-copied, as one callable `void()` (the task of
@@ -154,28 +143,23 @@ auto bind_call(F&& f, Args&&... args) {
 template <class F, class... Args>
 using SubmitResult = std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>;
 
-// submit_with: the body of every submit(): like post_with, but the task carries a promise and
-// the caller gets its future; refusals and exceptions end up in the future.
-template <class Acquire, class F, class... Args>
-Future<SubmitResult<F, Args...>> submit_with(PoolCore& front, Acquire&& acquire,
-                                             const std::source_location& where, F&& f,
-                                             Args&&... args) {
+// submit_to: the body of every submit(): as post_to, but the task carries a promise and the
+// caller gets its future; refusals (told to the task before on_reject sees it) and exceptions
+// end up in the future.
+template <class Target, class F, class... Args>
+Future<SubmitResult<F, Args...>> submit_to(Target& target, const PoolWait& wait,
+                                           const std::source_location& where, F&& f,
+                                           Args&&... args) {
   using R = SubmitResult<F, Args...>;
   if (is_null_callable(f)) {
     return make_exceptional_future<R>(
-        std::make_exception_ptr(std::system_error(front.null_task_error())));
+        std::make_exception_ptr(std::system_error(target.null_task_error())));
   }
-  SubmitTask<R, std::decay_t<F>, std::decay_t<Args>...> task(std::forward<F>(f),
-                                                             std::forward<Args>(args)...);
-  Future<R> future = task.get_future();
-  PoolGrant grant;
-  auto [core, ec] = acquire(grant);
-  if (ec) {
-    task.refuse(ec);
-    core->reject(Task(std::move(task)), ec, grant);
-  } else {
-    core->dispatch(grant, Task(std::move(task)), where);
-  }
+  SubmitTask<R, std::decay_t<F>, std::decay_t<Args>...> submitted(std::forward<F>(f),
+                                                                  std::forward<Args>(args)...);
+  Future<R> future = submitted.get_future();
+  Task task(std::move(submitted));
+  (void)target.post_task(task, wait, where, PoolCore::Refused::to_handler);
   spend_coop_budget();
   return future;
 }

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <new>
+#include <system_error>
 #include <type_traits>
 #include <utility>
 
@@ -75,6 +76,13 @@ class Task {
     }
   }
 
+  // refuse: tells a callable that can be told (one with a member `refuse(std::error_code)`, as
+  // submit()'s task, whose future then reports the refusal) why its pool refused it; does
+  // nothing for any other callable or an empty Task.
+  void refuse(std::error_code reason) noexcept {
+    if (ops_ != nullptr && ops_->refuse != nullptr) ops_->refuse(buf_, reason);
+  }
+
   // target: the stored callable if it is a D, else nullptr (as std::function::target): how a
   // refused task's callable is handed back to its owner.
   template <class D>
@@ -96,21 +104,41 @@ class Task {
     void (*invoke)(void*);
     void (*relocate)(void* dst, void* src) noexcept;
     void (*destroy)(void*) noexcept;
+    void (*refuse)(void*, std::error_code) noexcept;  // null unless D can be told
   };
 
   template <class D>
-  static constexpr Ops kInlineOps{[](void* p) { (*static_cast<D*>(p))(); },
-                                  [](void* dst, void* src) noexcept {
-                                    ::new (dst) D(std::move(*static_cast<D*>(src)));
-                                    static_cast<D*>(src)->~D();
-                                  },
-                                  [](void* p) noexcept { static_cast<D*>(p)->~D(); }};
+  static constexpr bool kRefusable = requires(D& d, std::error_code ec) {
+    { d.refuse(ec) } noexcept;
+  };
+
+  template <class D, bool Heap>
+  static void refuse_stored(void* p, std::error_code ec) noexcept {
+    if constexpr (kRefusable<D>) {
+      if constexpr (Heap) {
+        (*static_cast<D**>(p))->refuse(ec);
+      } else {
+        static_cast<D*>(p)->refuse(ec);
+      }
+    }
+  }
+
+  template <class D>
+  static constexpr Ops kInlineOps{
+      [](void* p) { (*static_cast<D*>(p))(); },
+      [](void* dst, void* src) noexcept {
+        ::new (dst) D(std::move(*static_cast<D*>(src)));
+        static_cast<D*>(src)->~D();
+      },
+      [](void* p) noexcept { static_cast<D*>(p)->~D(); },
+      kRefusable<D> ? &refuse_stored<D, false> : nullptr};
 
   template <class D>
   static constexpr Ops kHeapOps{
       [](void* p) { (**static_cast<D**>(p))(); },
       [](void* dst, void* src) noexcept { *static_cast<D**>(dst) = *static_cast<D**>(src); },
-      [](void* p) noexcept { delete *static_cast<D**>(p); }};
+      [](void* p) noexcept { delete *static_cast<D**>(p); },
+      kRefusable<D> ? &refuse_stored<D, true> : nullptr};
 
   alignas(std::max_align_t) unsigned char buf_[kInlineSize];
   const Ops* ops_ = nullptr;
