@@ -252,3 +252,28 @@ TEST_CASE("a task's exception is logged with the pool, the post site and the dem
     CHECK(text.find("std::runtime_error: boom") != std::string::npos);
   }
 }
+
+TEST_CASE("dumps and stats taken while pools come and go never read a freed pool name") {
+  // A worker's label is its pool's name: each pool's workers clear it before they let the pool
+  // go, and readers copy it under the runtime's lock (ASan builds catch a freed read).
+  std::atomic<bool> stop{false};
+  std::thread reader([&] {
+    while (!stop.load()) {
+      for (const auto& g : gopool::debug::goroutines()) CHECK(g.label.size() < 100);
+      std::ostringstream json;
+      gopool::debug::dump_json(json);
+      (void)gopool::debug::stats();
+    }
+  });
+  for (int i = 0; i < 200; ++i) {
+    gopool::PoolOptions o = named("a pool whose name is too long for any short-string buffer #" +
+                                  std::to_string(i));
+    if (i % 2 == 0) o.expiry = std::chrono::milliseconds(1);  // some workers are purged
+    auto pool = std::make_unique<gopool::Pool>(4, o);
+    for (int t = 0; t < 8; ++t) REQUIRE_FALSE(pool->post([] {}));
+    if (i % 3 == 0) pool->release();
+    pool.reset();
+  }
+  stop = true;
+  reader.join();
+}

@@ -39,7 +39,7 @@ std::vector<GoroutineRecord> goroutines() {
     r.wait_reason = info.state == GoroutineState::waiting ? info.wait_reason : WaitReason::none;
     r.waiting = std::chrono::nanoseconds(info.waiting_ns);
     r.created_at = info.created_at;
-    if (info.label != nullptr) r.label = info.label;
+    r.label = info.label;
     r.is_caller = self != 0 && info.id == self;
     out.push_back(std::move(r));
   }

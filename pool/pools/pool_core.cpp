@@ -640,7 +640,8 @@ bool PoolCore::revert(PoolWorker* w) {
   const int cap = capacity_.load(std::memory_order_relaxed);
   if (closed_.load(std::memory_order_relaxed) ||
       (cap > 0 && running_.load(std::memory_order_relaxed) > cap)) {
-    keep = false;  // released, or tune() shrank the pool
+    keep = false;                  // released, or tune() shrank the pool
+    set_goroutine_label(nullptr);  // name_ may go with the pool once alive_ drops below
     bump(busy_, -1);
     bump(completed_);
     bump(running_, -1);
@@ -727,6 +728,7 @@ int PoolCore::busy() const noexcept {
 }
 
 void PoolCore::retire(PoolWorker* w) {
+  set_goroutine_label(nullptr);  // name_ may go with the pool once alive_ drops below
   Wakeups wk;
   lock_.lock();
   bump(running_, -1);
@@ -741,6 +743,7 @@ void PoolCore::retire_after_exception(PoolWorker* w, std::exception_ptr error) {
   // As ants: the worker exits and gives its slot back before the handler runs (so running()
   // already excludes it there), but stays counted as busy/alive until the handler returned, so
   // wait() and the destructor also wait for the report.
+  set_goroutine_label(nullptr);  // name_ may go with the pool once alive_ drops below
   Wakeups wk;
   lock_.lock();
   bump(running_, -1);

@@ -20,7 +20,7 @@ std::vector<GoroutineInfo> goroutine_snapshot() {
     GoroutineInfo info;
     info.id = g->id.load(std::memory_order_relaxed);
     info.created_at = g->where.load(std::memory_order_relaxed);
-    info.label = g->label.load(std::memory_order_relaxed);
+    if (const char* label = g->label.load(std::memory_order_relaxed)) info.label = label;
     if (status == GStatus::waiting) {
       info.state = GoroutineState::waiting;
       info.wait_reason = g->wait_reason.load(std::memory_order_relaxed);
@@ -35,7 +35,11 @@ std::vector<GoroutineInfo> goroutine_snapshot() {
 }
 
 void set_goroutine_label(const char* label) noexcept {
-  if (G* g = current_g()) g->label.store(label, std::memory_order_relaxed);
+  G* g = current_g();
+  if (g == nullptr) return;
+  Sched* s = sched_if_started();  // started: a goroutine runs
+  std::lock_guard lock(s->allgs_mu);
+  g->label.store(label, std::memory_order_relaxed);
 }
 
 void set_goroutine_site(const std::source_location& where) noexcept {

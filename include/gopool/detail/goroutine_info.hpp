@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <source_location>
+#include <string>
 #include <vector>
 
 #include "gopool/detail/wait_state.hpp"
@@ -20,14 +21,17 @@ struct GoroutineInfo {
   WaitReason wait_reason = WaitReason::none;  // when waiting
   std::int64_t waiting_ns = 0;                // how long it has waited (coarse: ~1 ms)
   std::source_location created_at;            // the go()/post()/submit() call that made it
-  const char* label = nullptr;                // e.g. the name of the pool it works for
+  std::string label;                          // e.g. the name of the pool it works for
 };
 
 // goroutine_snapshot: every goroutine alive now (not the finished ones kept for reuse). Takes a
 // lock that goroutine creation and destruction (not switches) also take; never blocks long.
 GOPOOL_API std::vector<GoroutineInfo> goroutine_snapshot();
 
-// set_goroutine_label: labels the calling goroutine (nullptr clears). The string must outlive
+// set_goroutine_label: labels the calling goroutine (nullptr clears). The runtime reads the
+// string only under the lock this call takes, so it must stay valid until the goroutine ends or
+// calls this again; clearing the label before freeing it ends that duty (a pool's worker does
+// so before it lets its pool go). Takes the lock that goroutine_snapshot() takes.
 // the goroutine or the next call. Outside a goroutine it does nothing.
 GOPOOL_API void set_goroutine_label(const char* label) noexcept;
 
