@@ -7,6 +7,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include <gopool/debug.hpp>
@@ -198,4 +199,47 @@ TEST_CASE("a MultiPool's pass-on from a full pool to a free one is no refusal") 
   CHECK(handled == 0);
   CHECK(multi.stats().rejected == 0);
   CHECK(multi.stats().submitted == 4);
+}
+
+TEST_CASE("a refusal says in a sentence which pool refused and why; pool_overload's two causes") {
+  std::string seen;
+  gopool::PoolOptions full;
+  full.name = "why-full";
+  full.nonblocking = true;
+  full.on_reject = [&](gopool::RejectedTask task) { seen = task.why(); };
+  gopool::Pool nonblocking(1, full);
+  gopool::WaitGroup hold;
+  hold.add(1);
+  REQUIRE_FALSE(nonblocking.post([&] { hold.wait(); }));
+  CHECK(nonblocking.post([] {}) == gopool::errc::pool_overload);
+  CHECK(seen == "pool \"why-full\" is full (capacity 1) and nonblocking");
+  auto future = nonblocking.submit([] { return 1; });
+  try {
+    (void)future.get();
+    FAIL("the future of a refused submit must throw");
+  } catch (const std::system_error& e) {
+    CHECK(e.code() == gopool::errc::pool_overload);
+    CHECK(std::string(e.what()).find("pool \"why-full\" is full (capacity 1) and nonblocking") !=
+          std::string::npos);
+  }
+
+  gopool::PoolOptions waiters;
+  waiters.name = "why-waiters";
+  waiters.max_blocking_tasks = 1;
+  waiters.on_reject = [&](gopool::RejectedTask task) { seen = task.why(); };
+  gopool::Pool limited(1, waiters);
+  REQUIRE_FALSE(limited.post([&] { hold.wait(); }));
+  std::thread blocked([&] { CHECK_FALSE(limited.post([] {})); });
+  REQUIRE(gopool::test::wait_until([&] { return limited.waiting() == 1; },
+                                   std::chrono::seconds(30)));
+  CHECK(limited.post([] {}) == gopool::errc::pool_overload);
+  CHECK(seen ==
+        "pool \"why-waiters\" is full (capacity 1) and max_blocking_tasks (1) callers wait "
+        "already");
+  CHECK(limited.post_for(std::chrono::milliseconds(0), [] {}) == gopool::errc::pool_overload);
+  hold.done();
+  blocked.join();
+  limited.release();
+  CHECK(limited.post([] {}) == gopool::errc::pool_closed);
+  CHECK(seen == "pool \"why-waiters\" is closed (released)");
 }

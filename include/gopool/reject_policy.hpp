@@ -7,6 +7,7 @@
 #include <concepts>
 #include <functional>
 #include <optional>
+#include <string>
 #include <stdexcept>
 #include <system_error>
 #include <type_traits>
@@ -22,9 +23,9 @@ namespace gopool {
 // with error(); running it gives the future the task's result.
 class RejectedTask {
  public:
-  // RejectedTask: wraps task, refused because of reason.
-  RejectedTask(detail::Task task, std::error_code reason) noexcept
-      : task_(std::move(task)), reason_(reason) {}
+  // RejectedTask: wraps task, refused because of reason; `why` says it in a sentence.
+  RejectedTask(detail::Task task, std::error_code reason, std::string why = {}) noexcept
+      : task_(std::move(task)), reason_(reason), why_(std::move(why)) {}
   RejectedTask(RejectedTask&&) noexcept = default;
   RejectedTask& operator=(RejectedTask&&) noexcept = default;
   RejectedTask(const RejectedTask&) = delete;
@@ -33,6 +34,11 @@ class RejectedTask {
 
   // error: why the pool refused the task (errc::pool_closed, pool_overload, timeout, ...).
   std::error_code error() const noexcept { return reason_; }
+
+  // why: the same in a sentence that names the pool and the cause, e.g. `pool "http" is full
+  // (capacity 8) and nonblocking` or `... and max_blocking_tasks (4) callers wait already`:
+  // the two causes of pool_overload told apart. Empty if there was no memory to write it.
+  const std::string& why() const noexcept { return why_; }
 
   // True while the task has not been run or dropped.
   explicit operator bool() const noexcept { return static_cast<bool>(task_); }
@@ -68,6 +74,7 @@ class RejectedTask {
  private:
   detail::Task task_;
   std::error_code reason_;
+  std::string why_;
 };
 
 // Refusal<F>: what try_post() (and try_invoke()) return. Empty (false) when the pool took the

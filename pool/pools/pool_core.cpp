@@ -486,10 +486,29 @@ std::error_code PoolCore::post_task(Task& task, const PoolWait& wait,
   } else if (mode == Refused::to_caller) {
     hand_back(ec, grant);
   } else {
-    task.refuse(ec);
-    reject(std::move(task), ec, grant);
+    std::string why;
+    try {
+      why = describe_refusal(ec, grant);
+    } catch (...) {
+      why.clear();  // no memory: the code alone must do
+    }
+    task.refuse(ec, why.c_str());
+    reject(std::move(task), ec, grant, std::move(why));
   }
   return ec;
+}
+
+std::string PoolCore::describe_refusal(std::error_code reason, const PoolGrant& grant) const {
+  const std::string pool = "pool \"" + name_ + "\"";
+  if (reason == errc::pool_closed) return pool + " is closed (released)";
+  if (reason == errc::pool_overload) {
+    const std::string full = pool + " is full (capacity " + std::to_string(capacity()) + ")";
+    if (!grant.waiters_full) return full + " and nonblocking";
+    return full + " and max_blocking_tasks (" + std::to_string(options_.max_blocking_tasks) +
+           ") callers wait already";
+  }
+  if (reason == errc::timeout) return pool + ": no worker came free before the deadline";
+  return pool + ": the caller's context ended while it waited for a worker";
 }
 
 void PoolCore::count_refusal(std::error_code reason, const PoolGrant& grant) noexcept {
@@ -510,12 +529,13 @@ void PoolCore::hand_back(std::error_code reason, const PoolGrant& grant) noexcep
   count_refusal(reason, grant);
 }
 
-void PoolCore::reject(Task&& task, std::error_code reason, const PoolGrant& grant) {
+void PoolCore::reject(Task&& task, std::error_code reason, const PoolGrant& grant,
+                      std::string why) {
   const CallerScope scope{this};
   count_refusal(reason, grant);
   const RejectHandler& handler = options_.on_reject;
   if (handler.custom()) {
-    handler(RejectedTask(std::move(task), reason));
+    handler(RejectedTask(std::move(task), reason, std::move(why)));
     return;
   }
   switch (handler.policy()) {

@@ -7,6 +7,7 @@
 #include <exception>
 #include <functional>
 #include <source_location>
+#include <string>
 #include <system_error>
 #include <tuple>
 #include <type_traits>
@@ -72,7 +73,7 @@ class SubmitTask {
   ~SubmitTask() {
     if (refused_ && promise_.valid()) {
       try {
-        promise_.set_exception(std::make_exception_ptr(std::system_error(refused_)));
+        promise_.set_exception(std::make_exception_ptr(std::system_error(refused_, why_)));
       } catch (...) {
         // No memory for the exception: the promise reports broken_promise instead.
       }
@@ -82,8 +83,16 @@ class SubmitTask {
   // The future of the result; called once, before the task is posted.
   Future<R> get_future() { return promise_.get_future(); }
 
-  // Records why the pool refused the task (before it goes to the reject handler).
-  void refuse(std::error_code reason) noexcept { refused_ = reason; }
+  // Records why the pool refused the task (before it goes to the reject handler): the code,
+  // and the pool's sentence for the future's exception (dropped if there is no memory for it).
+  void refuse(std::error_code reason, const char* why) noexcept {
+    refused_ = reason;
+    try {
+      why_ = why;
+    } catch (...) {
+      why_.clear();
+    }
+  }
 
   void operator()() {
     Promise<R> promise = std::move(promise_);  // ran: the destructor has nothing left to do
@@ -95,6 +104,7 @@ class SubmitTask {
   Fn fn_;
   [[no_unique_address]] std::tuple<Args...> args_;
   std::error_code refused_;
+  std::string why_;
 };
 
 // post_to: the body of every post() and invoke(): checks f, then makes the one call into the

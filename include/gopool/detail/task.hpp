@@ -76,11 +76,12 @@ class Task {
     }
   }
 
-  // refuse: tells a callable that can be told (one with a member `refuse(std::error_code)`, as
-  // submit()'s task, whose future then reports the refusal) why its pool refused it; does
-  // nothing for any other callable or an empty Task.
-  void refuse(std::error_code reason) noexcept {
-    if (ops_ != nullptr && ops_->refuse != nullptr) ops_->refuse(buf_, reason);
+  // refuse: tells a callable that can be told (one with a member `refuse(std::error_code,
+  // const char*)`, as submit()'s task, whose future then reports the refusal) why its pool
+  // refused it: the code and a sentence naming the pool and the cause. Does nothing for any
+  // other callable or an empty Task.
+  void refuse(std::error_code reason, const char* why) noexcept {
+    if (ops_ != nullptr && ops_->refuse != nullptr) ops_->refuse(buf_, reason, why);
   }
 
   // target: the stored callable if it is a D, else nullptr (as std::function::target): how a
@@ -104,21 +105,21 @@ class Task {
     void (*invoke)(void*);
     void (*relocate)(void* dst, void* src) noexcept;
     void (*destroy)(void*) noexcept;
-    void (*refuse)(void*, std::error_code) noexcept;  // null unless D can be told
+    void (*refuse)(void*, std::error_code, const char*) noexcept;  // null unless D can be told
   };
 
   template <class D>
-  static constexpr bool kRefusable = requires(D& d, std::error_code ec) {
-    { d.refuse(ec) } noexcept;
+  static constexpr bool kRefusable = requires(D& d, std::error_code ec, const char* why) {
+    { d.refuse(ec, why) } noexcept;
   };
 
   template <class D, bool Heap>
-  static void refuse_stored(void* p, std::error_code ec) noexcept {
+  static void refuse_stored(void* p, std::error_code ec, const char* why) noexcept {
     if constexpr (kRefusable<D>) {
       if constexpr (Heap) {
-        (*static_cast<D**>(p))->refuse(ec);
+        (*static_cast<D**>(p))->refuse(ec, why);
       } else {
-        static_cast<D*>(p)->refuse(ec);
+        static_cast<D*>(p)->refuse(ec, why);
       }
     }
   }
