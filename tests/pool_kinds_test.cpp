@@ -39,104 +39,84 @@ gopool::PoolOptions nonblocking(const std::string& name) {
   return o;
 }
 
-struct PoolKind {
+// PostCalls / InvokeCalls: the family of calls of the kinds that take a callable (post, Pool
+// and MultiPool) and of those that take an argument (invoke, the WithFunc kinds).
+template <class T>
+struct PostCalls {
+  static std::error_code run(T& p, Work w) { return p.post(w); }
+  static std::error_code run_for(T& p, Work w) { return p.post_for(1ms, w); }
+  static std::error_code run_until(T& p, Work w) {
+    return p.post_until(gopool::Clock::now() + 1ms, w);
+  }
+  static std::error_code run(T& p, const gopool::Context& c, Work w) { return p.post(c, w); }
+  static std::error_code try_run(T& p, Work w, Work& back) {
+    auto r = p.try_post(w);
+    if (r) back = r.take();
+    return r.error();
+  }
+};
+
+template <class T>
+struct InvokeCalls {
+  static std::error_code run(T& p, Work w) { return p.invoke(w); }
+  static std::error_code run_for(T& p, Work w) { return p.invoke_for(1ms, w); }
+  static std::error_code run_until(T& p, Work w) {
+    return p.invoke_until(gopool::Clock::now() + 1ms, w);
+  }
+  static std::error_code run(T& p, const gopool::Context& c, Work w) { return p.invoke(c, w); }
+  static std::error_code try_run(T& p, Work w, Work& back) {
+    auto r = p.try_invoke(w);
+    if (r) back = r.take();
+    return r.error();
+  }
+};
+
+// Every kind's submit family has the same names; with a Work it yields a Future<void>.
+template <class T>
+struct SubmitCalls {
+  static gopool::Future<void> submit(T& p, Work w) { return p.submit(w); }
+  static gopool::Future<void> submit_for(T& p, Work w) { return p.submit_for(1ms, w); }
+  static gopool::Future<void> submit_until(T& p, Work w) {
+    return p.submit_until(gopool::Clock::now() + 1ms, w);
+  }
+};
+
+void run_work(Work w) {
+  w();
+}
+
+struct PoolKind : PostCalls<gopool::Pool>, SubmitCalls<gopool::Pool> {
   using Type = gopool::Pool;
   static constexpr int kPools = 1;
   static std::unique_ptr<Type> make(int cap, gopool::PoolOptions o) {
     return std::make_unique<Type>(cap, std::move(o));
   }
-  static std::error_code run(Type& p, Work w) { return p.post(w); }
-  static std::error_code run_for(Type& p, Work w) { return p.post_for(1ms, w); }
-  static std::error_code run_until(Type& p, Work w) {
-    return p.post_until(gopool::Clock::now() + 1ms, w);
-  }
-  static std::error_code run(Type& p, const gopool::Context& c, Work w) { return p.post(c, w); }
-  static gopool::Future<void> submit(Type& p, Work w) { return p.submit(w); }
-  static gopool::Future<void> submit_for(Type& p, Work w) { return p.submit_for(1ms, w); }
-  static gopool::Future<void> submit_until(Type& p, Work w) {
-    return p.submit_until(gopool::Clock::now() + 1ms, w);
-  }
-  static std::error_code try_run(Type& p, Work w, Work& back) {
-    auto r = p.try_post(w);
-    if (r) back = r.take();
-    return r.error();
-  }
 };
 
-struct PoolWithFuncKind {
+struct PoolWithFuncKind : InvokeCalls<gopool::PoolWithFunc<Work>>,
+                          SubmitCalls<gopool::PoolWithFunc<Work>> {
   using Type = gopool::PoolWithFunc<Work>;
   static constexpr int kPools = 1;
   static std::unique_ptr<Type> make(int cap, gopool::PoolOptions o) {
-    return std::make_unique<Type>(cap, [](Work w) { w(); }, std::move(o));
-  }
-  static std::error_code run(Type& p, Work w) { return p.invoke(w); }
-  static std::error_code run_for(Type& p, Work w) { return p.invoke_for(1ms, w); }
-  static std::error_code run_until(Type& p, Work w) {
-    return p.invoke_until(gopool::Clock::now() + 1ms, w);
-  }
-  static std::error_code run(Type& p, const gopool::Context& c, Work w) {
-    return p.invoke(c, w);
-  }
-  static gopool::Future<void> submit(Type& p, Work w) { return p.submit(w); }
-  static gopool::Future<void> submit_for(Type& p, Work w) { return p.submit_for(1ms, w); }
-  static gopool::Future<void> submit_until(Type& p, Work w) {
-    return p.submit_until(gopool::Clock::now() + 1ms, w);
-  }
-  static std::error_code try_run(Type& p, Work w, Work& back) {
-    auto r = p.try_invoke(w);
-    if (r) back = r.take();
-    return r.error();
+    return std::make_unique<Type>(cap, run_work, std::move(o));
   }
 };
 
-struct MultiPoolKind : PoolKind {
+struct MultiPoolKind : PostCalls<gopool::MultiPool>, SubmitCalls<gopool::MultiPool> {
   using Type = gopool::MultiPool;
   static constexpr int kPools = 2;
   static std::unique_ptr<Type> make(int cap, gopool::PoolOptions o) {
     return std::make_unique<Type>(kPools, cap, gopool::LoadBalancing::round_robin, std::move(o));
   }
-  static std::error_code run(Type& p, Work w) { return p.post(w); }
-  static std::error_code run_for(Type& p, Work w) { return p.post_for(1ms, w); }
-  static std::error_code run_until(Type& p, Work w) {
-    return p.post_until(gopool::Clock::now() + 1ms, w);
-  }
-  static std::error_code run(Type& p, const gopool::Context& c, Work w) { return p.post(c, w); }
-  static gopool::Future<void> submit(Type& p, Work w) { return p.submit(w); }
-  static gopool::Future<void> submit_for(Type& p, Work w) { return p.submit_for(1ms, w); }
-  static gopool::Future<void> submit_until(Type& p, Work w) {
-    return p.submit_until(gopool::Clock::now() + 1ms, w);
-  }
-  static std::error_code try_run(Type& p, Work w, Work& back) {
-    auto r = p.try_post(w);
-    if (r) back = r.take();
-    return r.error();
-  }
 };
 
-struct MultiPoolWithFuncKind {
+struct MultiPoolWithFuncKind : InvokeCalls<gopool::MultiPoolWithFunc<Work>>,
+                               SubmitCalls<gopool::MultiPoolWithFunc<Work>> {
   using Type = gopool::MultiPoolWithFunc<Work>;
   static constexpr int kPools = 2;
   static std::unique_ptr<Type> make(int cap, gopool::PoolOptions o) {
-    return std::make_unique<Type>(
-        kPools, cap, [](Work w) { w(); }, gopool::LoadBalancing::round_robin, std::move(o));
-  }
-  static std::error_code run(Type& p, Work w) { return p.invoke(w); }
-  static std::error_code run_for(Type& p, Work w) { return p.invoke_for(1ms, w); }
-  static std::error_code run_until(Type& p, Work w) {
-    return p.invoke_until(gopool::Clock::now() + 1ms, w);
-  }
-  static std::error_code run(Type& p, const gopool::Context& c, Work w) {
-    return p.invoke(c, w);
-  }
-  static gopool::Future<void> submit(Type& p, Work w) { return p.submit(w); }
-  static gopool::Future<void> submit_for(Type& p, Work w) { return p.submit_for(1ms, w); }
-  static gopool::Future<void> submit_until(Type& p, Work w) {
-    return p.submit_until(gopool::Clock::now() + 1ms, w);
-  }
-  static std::error_code try_run(Type& p, Work w, Work& back) {
-    auto r = p.try_invoke(w);
-    if (r) back = r.take();
-    return r.error();
+    return std::make_unique<Type>(kPools, cap, run_work, gopool::LoadBalancing::round_robin,
+                                  std::move(o));
   }
 };
 
