@@ -217,13 +217,14 @@ class GOPOOL_API MultiPool {
     MultiPool* multi;
     std::error_code post_task(detail::Task& task, const detail::PoolWait& wait,
                               const std::source_location& where,
-                              detail::PoolCore::Refused mode) {
+                              detail::Refused mode) {
       return multi->post_task(task, wait, where, mode);
     }
-    std::error_code null_task_error() const noexcept;
+    std::error_code null_task_error() const noexcept { return multi->null_task_error(); }
   };
+  std::error_code null_task_error() const noexcept;
   std::error_code post_task(detail::Task& task, const detail::PoolWait& wait,
-                            const std::source_location& where, detail::PoolCore::Refused mode);
+                            const std::source_location& where, detail::Refused mode);
   template <class F>
   std::error_code post_impl(const detail::PoolWait& wait, F&& f,
                             const std::source_location& where) {

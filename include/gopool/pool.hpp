@@ -13,7 +13,7 @@
 #include <utility>
 
 #include "gopool/context.hpp"
-#include "gopool/detail/pool_core.hpp"
+#include "gopool/detail/pool_base.hpp"
 #include "gopool/detail/pool_submit.hpp"
 #include "gopool/errors.hpp"
 #include "gopool/export.hpp"
@@ -40,7 +40,7 @@ class Pool : public detail::PoolBase {
   // ~Pool: release(), then waits until every accepted task has finished and every worker has
   // exited (a goroutine parks, a thread waits). Never drops an accepted task. Must not run in
   // a task of this pool (it would wait for itself).
-  ~Pool() { core_.shutdown(); }
+  ~Pool() { shutdown(); }
 
   // post: runs f() on a worker (ants' Submit). With no idle worker it starts one while under
   // capacity; at capacity it blocks the caller (a goroutine parks, a thread waits) until a
@@ -184,25 +184,23 @@ class Pool : public detail::PoolBase {
   }
 
  private:
-  friend class MultiPool;
-
   template <class F>
   std::error_code post_impl(const detail::PoolWait& wait, F&& f,
                             const std::source_location& where) {
-    return detail::post_to(core_, wait, std::forward<F>(f), where);
+    return detail::post_to(target(), wait, std::forward<F>(f), where);
   }
 
   template <class F>
   Refusal<std::decay_t<F>> try_post_impl(const detail::PoolWait& wait, F&& f,
                                          const std::source_location& where) {
-    return detail::try_post_to(core_, wait, std::forward<F>(f), where);
+    return detail::try_post_to(target(), wait, std::forward<F>(f), where);
   }
 
   template <class F, class... Args>
   Future<detail::SubmitResult<F, Args...>> submit_impl(const detail::PoolWait& wait,
                                                        const std::source_location& where, F&& f,
                                                        Args&&... args) {
-    return detail::submit_to(core_, wait, where, std::forward<F>(f), std::forward<Args>(args)...);
+    return detail::submit_to(target(), wait, where, std::forward<F>(f), std::forward<Args>(args)...);
   }
 };
 

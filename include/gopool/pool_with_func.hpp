@@ -9,7 +9,7 @@
 #include <utility>
 
 #include "gopool/context.hpp"
-#include "gopool/detail/pool_core.hpp"
+#include "gopool/detail/pool_base.hpp"
 #include "gopool/detail/pool_submit.hpp"
 #include "gopool/errors.hpp"
 #include "gopool/future.hpp"
@@ -32,7 +32,7 @@ class PoolWithFunc : public detail::PoolBase {
 
   // ~PoolWithFunc: release(), then waits until every accepted call has finished and every
   // worker has exited (a goroutine parks, a thread waits).
-  ~PoolWithFunc() { core_.shutdown(); }
+  ~PoolWithFunc() { shutdown(); }
 
   // invoke: runs fn(arg) on a worker (ants' Invoke). Blocks and fails exactly like
   // Pool::post(): {} once a worker has it, else errc::pool_closed or errc::pool_overload (the
@@ -117,12 +117,12 @@ class PoolWithFunc : public detail::PoolBase {
 
   Future<void> submit_impl(const detail::PoolWait& wait, Arg&& arg,
                            const std::source_location& where) {
-    return detail::submit_to(core_, wait, where, Call{this, std::move(arg)});
+    return detail::submit_to(target(), wait, where, Call{this, std::move(arg)});
   }
 
   Refusal<Arg> try_invoke_impl(const detail::PoolWait& wait, Arg&& arg,
                                const std::source_location& where) {
-    Refusal<Call> refused = detail::try_post_to(core_, wait, Call{this, std::move(arg)}, where);
+    Refusal<Call> refused = detail::try_post_to(target(), wait, Call{this, std::move(arg)}, where);
     if (!refused) return {};
     return Refusal<Arg>(refused.error(), std::move(refused.take().arg));
   }
@@ -135,7 +135,7 @@ class PoolWithFunc : public detail::PoolBase {
 
   std::error_code invoke_impl(const detail::PoolWait& wait, Arg&& arg,
                               const std::source_location& where) {
-    return detail::post_to(core_, wait, Call{this, std::move(arg)}, where);
+    return detail::post_to(target(), wait, Call{this, std::move(arg)}, where);
   }
 
   std::function<void(Arg)> fn_;

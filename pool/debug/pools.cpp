@@ -3,7 +3,7 @@
 #include <new>
 #include <utility>
 
-#include "gopool/detail/pool_core.hpp"
+#include "pools/pool_core.hpp"
 #include "pools/registry.hpp"
 
 namespace gopool::debug {

@@ -5,6 +5,7 @@
 #include <limits>
 #include <string>
 
+#include "pools/pool_core.hpp"
 #include "pools/registry.hpp"
 
 namespace gopool {
@@ -43,7 +44,7 @@ std::size_t MultiPool::next(LoadBalancing strategy) noexcept {
   std::size_t best = 0;
   int least = std::numeric_limits<int>::max();
   for (std::size_t i = 0; i < pools_.size(); ++i) {
-    const int n = pools_[i]->core_.busy_estimate();
+    const int n = pools_[i]->core().busy_estimate();
     if (n < least) {
       least = n;
       best = i;
@@ -54,17 +55,17 @@ std::size_t MultiPool::next(LoadBalancing strategy) noexcept {
 
 std::error_code MultiPool::post_task(detail::Task& task, const detail::PoolWait& wait,
                                      const std::source_location& where,
-                                     detail::PoolCore::Refused mode) {
-  detail::PoolCore& first = pools_[next(strategy_)]->core_;
+                                     detail::Refused mode) {
+  detail::PoolCore& first = pools_[next(strategy_)]->core();
   if (strategy_ != LoadBalancing::round_robin) return first.post_task(task, wait, where, mode);
   // Round robin: a full pool passes the task on, once, to the least loaded one.
   const std::error_code ec = first.post_task(task, wait, where, mode, true);
   if (ec != errc::pool_overload) return ec;
-  return pools_[next(LoadBalancing::least_tasks)]->core_.post_task(task, wait, where, mode);
+  return pools_[next(LoadBalancing::least_tasks)]->core().post_task(task, wait, where, mode);
 }
 
-std::error_code MultiPool::Route::null_task_error() const noexcept {
-  return multi->pools_.front()->core_.null_task_error();
+std::error_code MultiPool::null_task_error() const noexcept {
+  return pools_.front()->core().null_task_error();
 }
 
 int MultiPool::running() const noexcept {
@@ -156,7 +157,7 @@ std::error_code MultiPool::release_timeout_clock(Clock::duration timeout) {
   }
   bool all = true;
   for (auto& pool : pools_) {
-    all = pool->core_.join_until(deadline) && all;
+    all = pool->core().join_until(deadline) && all;
   }
   return all ? std::error_code{} : make_error_code(errc::timeout);
 }
@@ -180,7 +181,7 @@ void MultiPool::wait() {
 bool MultiPool::wait_until(Clock::time_point deadline) {
   bool all = true;
   for (auto& pool : pools_) {
-    all = pool->core_.wait_until(deadline) && all;
+    all = pool->core().wait_until(deadline) && all;
   }
   return all;
 }

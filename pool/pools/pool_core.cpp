@@ -14,7 +14,7 @@
 // worker, wait(), a closed or shrunk pool), `attention_` is set first and the list settled
 // after; a worker checks `attention_` after its push and settles itself if set. Both sides use
 // seq_cst, so one of them always sees the other (a Dekker pair).
-#include "gopool/detail/pool_core.hpp"
+#include "pools/pool_core.hpp"
 
 #include <cxxabi.h>
 #include <sched.h>

@@ -3,7 +3,7 @@
 #include <atomic>
 #include <mutex>
 
-#include "gopool/detail/pool_core.hpp"
+#include "pools/pool_core.hpp"
 
 namespace gopool::detail {
 namespace {

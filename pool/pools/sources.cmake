@@ -4,6 +4,7 @@ list(APPEND GOPOOL_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/errors.cpp
   ${CMAKE_CURRENT_LIST_DIR}/worker_stack.cpp
   ${CMAKE_CURRENT_LIST_DIR}/worker_ring.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/pool_base.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pool_core.cpp
   ${CMAKE_CURRENT_LIST_DIR}/registry.cpp
   ${CMAKE_CURRENT_LIST_DIR}/default_pool.cpp

@@ -14,7 +14,7 @@
 #include <utility>
 
 #include "gopool/detail/coop_budget.hpp"
-#include "gopool/detail/pool_core.hpp"
+#include "gopool/detail/pool_base.hpp"
 #include "gopool/detail/task.hpp"
 #include "gopool/future.hpp"
 #include "gopool/reject_policy.hpp"
@@ -108,16 +108,16 @@ class SubmitTask {
 };
 
 // post_to: the body of every post() and invoke(): checks f, then makes the one call into the
-// pool (`target`: a PoolCore, or a MultiPool's route) that hands f to a worker or refuses it to
+// pool (`target`: a pool's CoreTarget, or a MultiPool's route) that hands f to a worker or refuses it to
 // the on_reject handler; returns the error.
 template <class Target, class F>
-std::error_code post_to(Target& target, const PoolWait& wait, F&& f,
+std::error_code post_to(Target&& target, const PoolWait& wait, F&& f,
                         const std::source_location& where) {
   if (is_null_callable(f)) {
     return target.null_task_error();
   }
   Task task = make_task(std::forward<F>(f));
-  const std::error_code ec = target.post_task(task, wait, where, PoolCore::Refused::to_handler);
+  const std::error_code ec = target.post_task(task, wait, where, Refused::to_handler);
   spend_coop_budget();  // a poster that never blocks must still let its workers run
   return ec;
 }
@@ -125,14 +125,14 @@ std::error_code post_to(Target& target, const PoolWait& wait, F&& f,
 // try_post_to: the body of every try_post() and try_invoke(): as post_to, but a refused
 // callable comes back inside the Refusal (counted, never given to the reject handler).
 template <class Target, class F>
-Refusal<std::decay_t<F>> try_post_to(Target& target, const PoolWait& wait, F&& f,
+Refusal<std::decay_t<F>> try_post_to(Target&& target, const PoolWait& wait, F&& f,
                                      const std::source_location& where) {
   using D = std::decay_t<F>;
   if (is_null_callable(f)) {
     return Refusal<D>(target.null_task_error(), D(std::forward<F>(f)));
   }
   Task task = make_task(std::forward<F>(f));
-  const std::error_code ec = target.post_task(task, wait, where, PoolCore::Refused::to_caller);
+  const std::error_code ec = target.post_task(task, wait, where, Refused::to_caller);
   spend_coop_budget();
   if (!ec) return {};
   return Refusal<D>(ec, std::move(*task.template target<D>()));  // task holds exactly a D
@@ -157,7 +157,7 @@ using SubmitResult = std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...
 // caller gets its future; refusals (told to the task before on_reject sees it) and exceptions
 // end up in the future.
 template <class Target, class F, class... Args>
-Future<SubmitResult<F, Args...>> submit_to(Target& target, const PoolWait& wait,
+Future<SubmitResult<F, Args...>> submit_to(Target&& target, const PoolWait& wait,
                                            const std::source_location& where, F&& f,
                                            Args&&... args) {
   using R = SubmitResult<F, Args...>;
@@ -169,7 +169,7 @@ Future<SubmitResult<F, Args...>> submit_to(Target& target, const PoolWait& wait,
                                                                   std::forward<Args>(args)...);
   Future<R> future = submitted.get_future();
   Task task(std::move(submitted));
-  (void)target.post_task(task, wait, where, PoolCore::Refused::to_handler);
+  (void)target.post_task(task, wait, where, Refused::to_handler);
   spend_coop_budget();
   return future;
 }

@@ -1,6 +1,6 @@
-// PoolCore: the one implementation behind Pool, PoolWithFunc and MultiPool (ants' poolCommon):
-// capacity, the idle-worker queue, blocked callers, the purge, release and reboot. The public
-// pool classes are thin typed wrappers around it.
+// PoolCore: the one implementation behind every pool kind (ants' poolCommon): capacity, the
+// idle-worker queue, blocked callers, the purge, release and reboot. Private to the pool layer:
+// the public headers see only an opaque PoolCore and the calls of gopool/detail/pool_base.hpp.
 #pragma once
 
 #include <atomic>
@@ -22,6 +22,7 @@
 #include "gopool/export.hpp"
 #include "gopool/pool_options.hpp"
 #include "gopool/pool_stats.hpp"
+#include "gopool/detail/pool_base.hpp"
 #include "gopool/runtime.hpp"
 
 namespace gopool {
@@ -37,7 +38,7 @@ class WorkerQueue;
 // then gives the OS thread away (sched_yield), so that a holder preempted by the OS (more
 // runnable threads than cores) does not make every other thread burn its time slice. Never
 // parks a goroutine; Lockable.
-class GOPOOL_API PoolLock {
+class PoolLock {
  public:
   void lock() noexcept {
     if (!locked_.exchange(true, std::memory_order_acquire)) {
@@ -52,17 +53,6 @@ class GOPOOL_API PoolLock {
   std::atomic<bool> locked_{false};
 };
 
-// PoolWait: how long PoolCore::acquire() may block a caller when the pool is full.
-struct PoolWait {
-  enum class Kind : std::uint8_t { forever, until, context };
-  Kind kind = Kind::forever;
-  Clock::time_point deadline{};
-  const Context* context = nullptr;
-
-  static PoolWait until(Clock::time_point t) noexcept { return {Kind::until, t, nullptr}; }
-  static PoolWait for_context(const Context& c) noexcept { return {Kind::context, {}, &c}; }
-};
-
 // PoolGrant: what acquire() hands out: an idle worker, or the right to start a new one.
 struct PoolGrant {
   PoolWorker* worker = nullptr;  // the worker to hand the task to (may be null when fresh)
@@ -74,7 +64,7 @@ struct PoolGrant {
 
 // PoolCore: see the file comment. Thread-safe; every member may be called from goroutines and
 // foreign threads.
-class GOPOOL_API PoolCore {
+class PoolCore {
  public:
   // PoolCore: capacity <= 0 means unbounded. Throws std::system_error with errc::invalid_expiry,
   // invalid_pre_alloc_size, invalid_max_blocking_tasks or invalid_stack_size for bad options;
@@ -87,12 +77,6 @@ class GOPOOL_API PoolCore {
 
   PoolCore(const PoolCore&) = delete;
   PoolCore& operator=(const PoolCore&) = delete;
-
-  // Refused: what post_task() does with a task the pool refuses.
-  enum class Refused : std::uint8_t {
-    to_handler,  // counts it and gives it to on_reject (post, submit, invoke)
-    to_caller,   // counts it and leaves it in `task` (try_post, try_invoke)
-  };
 
   // post_task: the one call behind every post, submit and invoke. Hands task to an idle worker,
   // or starts one while under capacity, or else blocks as `wait` allows (a goroutine parks, a
@@ -282,85 +266,6 @@ class GOPOOL_API PoolCore {
   std::mutex lifecycle_mu_;  // serializes release()/reboot() (never held while parked)
   Timer purge_timer_;
   std::vector<PoolWorker*> expired_;  // scratch for purge_tick
-};
-
-// PoolBase: what every pool kind shares: the core and the counters and lifecycle calls that
-// simply forward to it.
-class GOPOOL_API PoolBase {
- public:
-  PoolBase(const PoolBase&) = delete;
-  PoolBase& operator=(const PoolBase&) = delete;
-  PoolBase(PoolBase&&) = delete;
-  PoolBase& operator=(PoolBase&&) = delete;
-
-  // running: live workers (busy or idle), as ants' Running().
-  int running() const noexcept { return core_.running(); }
-
-  // busy: workers running a task right now (accepted tasks not finished yet).
-  int busy() const noexcept { return core_.busy(); }
-
-  // free: cap() - running(), or -1 for an unbounded pool (ants' Free()).
-  int free() const noexcept { return core_.free(); }
-
-  // waiting: callers blocked in post()/submit()/invoke() waiting for a worker.
-  int waiting() const noexcept { return core_.waiting(); }
-
-  // cap: the capacity, -1 for an unbounded pool.
-  int cap() const noexcept { return core_.capacity(); }
-
-  // is_closed: true after release() until reboot().
-  bool is_closed() const noexcept { return core_.is_closed(); }
-
-  // stats: cumulative counters (submitted, completed, exceptions, rejected by cause, discarded,
-  // workers started, how long callers waited for a worker).
-  PoolStats stats() const noexcept { return core_.stats(); }
-
-  // name: the pool's name (PoolOptions::name, or "pool-<n>").
-  const std::string& name() const noexcept { return core_.name(); }
-
-  // core: the implementation, for the library's own tools (debug::pool_counters).
-  const PoolCore& core() const noexcept { return core_; }
-
-  // tune: changes the capacity to n. Growing lets blocked callers proceed at once; shrinking
-  // is lazy (surplus workers exit as they finish their task). Never blocks. Errors, changing
-  // nothing: errc::invalid_capacity for n <= 0, errc::capacity_not_tunable for an unbounded or
-  // pre_alloc pool (ants ignores those calls silently).
-  std::error_code tune(int n) { return core_.tune(n); }
-
-  // release: closes the pool: idle workers exit, blocked callers get errc::pool_closed, later
-  // posts are rejected with it; tasks already accepted still run to the end. Never blocks.
-  // Calling it on a closed pool does nothing.
-  void release() { core_.release(); }
-
-  // release_timeout: release(), then waits until every worker has exited (a goroutine parks, a
-  // thread waits). errc::timeout if some are still running after `timeout`; errc::pool_closed,
-  // without waiting, if the pool was already closed (as ants).
-  // A timeout beyond the clock's range waits as long as it takes.
-  template <class Rep, class Period>
-  std::error_code release_timeout(std::chrono::duration<Rep, Period> timeout) {
-    return core_.release_timeout(to_clock_duration(timeout));
-  }
-
-  // reboot: reopens a released pool (restarting its purge); does nothing on an open pool.
-  // Workers still finishing from before are reused. Never blocks.
-  void reboot() { core_.reboot(); }
-
-  // wait: blocks until every accepted task has finished (a goroutine parks, a thread waits),
-  // without closing the pool. Tasks posted meanwhile are waited for too. Calling it from a task
-  // of the same pool deadlocks, as it waits for itself.
-  void wait() { core_.wait(); }
-
-  // wait_for: wait() with a time limit; true if every accepted task finished in time.
-  template <class Rep, class Period>
-  bool wait_for(std::chrono::duration<Rep, Period> d) {
-    return core_.wait_until(deadline_in(d));
-  }
-
- protected:
-  PoolBase(int capacity, PoolOptions options) : core_(capacity, std::move(options)) {}
-  ~PoolBase() = default;
-
-  PoolCore core_;
 };
 
 }  // namespace detail
