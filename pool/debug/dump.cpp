@@ -91,7 +91,11 @@ void write_entry(std::ostream& out, const GoroutineRecord& g, const Caller* call
   if (is_caller) write_frames(out, caller->backtrace);
   const char* function = g.created_at.function_name();
   const char* file = g.created_at.file_name();
-  out << "created by " << (function != nullptr && *function != '\0' ? function : "?") << "\n\t"
+  // A pool's worker shows the post site of its task; an idle one, of the task it ran last.
+  const bool worker = !g.label.empty() && g.state == GoroutineState::waiting &&
+                      g.wait_reason == WaitReason::pool_idle;
+  out << (worker ? "last task posted by " : "created by ")
+      << (function != nullptr && *function != '\0' ? function : "?") << "\n\t"
       << (file != nullptr && *file != '\0' ? file : "?") << ':' << g.created_at.line() << ':'
       << g.created_at.column() << "\n\n";
 }

@@ -613,7 +613,8 @@ WaitState::Result PoolCore::wait_for_mail(PoolWorker* w, IdleState& idle) noexce
 void PoolCore::worker_main(PoolWorker* w) {
   w->mail.rebind();
   set_goroutine_label(name_.c_str());  // the dumps group workers under their pool
-  const std::source_location idle_site = std::source_location::current();
+  const char* shown_file = w->site.file_name();  // the site the goroutine shows now (go()'s)
+  std::uint_least32_t shown_line = w->site.line();
   IdleState idle;
   for (;;) {
     std::exception_ptr error;
@@ -630,12 +631,17 @@ void PoolCore::worker_main(PoolWorker* w) {
     if (!revert(w)) {
       return;
     }
-    set_goroutine_site(idle_site);  // idle: the dumps show the pool, not the last task's site
     if (wait_for_mail(w, idle) == PoolWorker::kExit) {
       retire(w);  // purged or released while idle
       return;
     }
-    set_goroutine_site(w->site);  // dumps and fatal messages name the task's post site
+    // Dumps and fatal messages name the task's post site (an idle worker: its last task's).
+    // Tasks posted from one place in a row skip the store.
+    if (w->site.line() != shown_line || w->site.file_name() != shown_file) {
+      shown_file = w->site.file_name();
+      shown_line = w->site.line();
+      set_goroutine_site(w->site);
+    }
   }
 }
 

@@ -58,7 +58,7 @@ Task make_task(F&& f) {
 
 // SubmitTask: the task submit() posts: calls fn(args...) and puts the result or the exception
 // into its promise. If it is destroyed without having run after the pool refused it, its future
-// gets std::system_error with the refusal's error code.
+// gets std::system_error with the refusal's error code and sentence.
 template <class R, class Fn, class... Args>
 class SubmitTask {
  public:
@@ -73,7 +73,7 @@ class SubmitTask {
   ~SubmitTask() {
     if (refused_ && promise_.valid()) {
       try {
-        promise_.set_exception(std::make_exception_ptr(std::system_error(refused_, why_)));
+        promise_.set_exception(std::move(refused_));
       } catch (...) {
         // No memory for the exception: the promise reports broken_promise instead.
       }
@@ -83,14 +83,15 @@ class SubmitTask {
   // The future of the result; called once, before the task is posted.
   Future<R> get_future() { return promise_.get_future(); }
 
-  // Records why the pool refused the task (before it goes to the reject handler): the code,
-  // and the pool's sentence for the future's exception (dropped if there is no memory for it).
+  // Records why the pool refused the task (before it goes to the reject handler): the
+  // exception its future will hold, std::system_error with the code and the pool's sentence.
+  // Built here, on the refusal path, so that a task that runs carries no string; without
+  // memory for the sentence the code alone must do.
   void refuse(std::error_code reason, const char* why) noexcept {
-    refused_ = reason;
     try {
-      why_ = why;
+      refused_ = std::make_exception_ptr(std::system_error(reason, why));
     } catch (...) {
-      why_.clear();
+      refused_ = std::make_exception_ptr(std::system_error(reason));
     }
   }
 
@@ -103,8 +104,7 @@ class SubmitTask {
   Promise<R> promise_;
   Fn fn_;
   [[no_unique_address]] std::tuple<Args...> args_;
-  std::error_code refused_;
-  std::string why_;
+  std::exception_ptr refused_;  // set once refused: what the future will hold
 };
 
 // post_to: the body of every post() and invoke(): checks f, then makes the one call into the
