@@ -1,4 +1,4 @@
-# Tests of the pool (pool/*.cpp). The worker queue tests reach the private headers in pool/.
+# Tests of the pool layer (pool/pools/). The worker queue tests reach its private headers.
 gopool_add_test(errors_test)
 gopool_add_test(worker_stack_test WHITEBOX)
 gopool_add_test(worker_ring_test WHITEBOX)
