@@ -209,7 +209,9 @@ void WaitState::wake(Result r) noexcept {
     if (chaos::roll(chaos::kDuplicateWake)) unpark(p);  // a stale permit for a later park
   }
   if (s == kParkedHere) {
-    // Nobody else writes the state now: the owner is parked and only this waker wakes it.
+    // Only this waker wakes the owner now. A goroutine is off its stack and nobody else writes
+    // the state; a thread whose timed wait expires may take the mark back (kPending) at the
+    // same moment, but it then finds itself taken off its queue and waits for r.
     G* const g = p->g;
     state_.store(r, std::memory_order_release);
     if (g != nullptr) {
