@@ -140,13 +140,13 @@ TEST_CASE_TEMPLATE("every pool kind: the same family of calls, the same answers"
   CHECK(ran == 2);
 
   // Fill every slot, then each form refuses with pool_overload (nonblocking).
-  for (int i = 0; i < slots; ++i) REQUIRE_FALSE(K::run(*pool, Work{&ran, &gate}));
+  for (int i = 0; i < slots; ++i)
+    REQUIRE_FALSE(K::run(*pool, Work{&ran, &gate}));
   CHECK(pool->busy() == slots);
   CHECK(K::run(*pool, Work{&ran, nullptr}) == gopool::errc::pool_overload);
   CHECK(K::run_for(*pool, Work{&ran, nullptr}) == gopool::errc::pool_overload);
   CHECK(K::run_until(*pool, Work{&ran, nullptr}) == gopool::errc::pool_overload);
-  CHECK(K::run(*pool, gopool::background(), Work{&ran, nullptr}) ==
-        gopool::errc::pool_overload);
+  CHECK(K::run(*pool, gopool::background(), Work{&ran, nullptr}) == gopool::errc::pool_overload);
   const auto refused_with = [](gopool::Future<void> future) {
     try {
       future.get();
@@ -157,8 +157,7 @@ TEST_CASE_TEMPLATE("every pool kind: the same family of calls, the same answers"
   };
   CHECK(refused_with(K::submit(*pool, Work{&ran, nullptr})) == gopool::errc::pool_overload);
   CHECK(refused_with(K::submit_for(*pool, Work{&ran, nullptr})) == gopool::errc::pool_overload);
-  CHECK(refused_with(K::submit_until(*pool, Work{&ran, nullptr})) ==
-        gopool::errc::pool_overload);
+  CHECK(refused_with(K::submit_until(*pool, Work{&ran, nullptr})) == gopool::errc::pool_overload);
   Work back{nullptr, nullptr};
   CHECK(K::try_run(*pool, Work{&ran, nullptr}, back) == gopool::errc::pool_overload);
   CHECK(back.ran == &ran);  // handed back, not run

@@ -108,7 +108,11 @@ TEST_CASE("try_invoke hands the argument back") {
   gopool::WaitGroup hold;
   hold.add(1);
   gopool::PoolWithFunc<std::unique_ptr<int>> pool(
-      1, [&](std::unique_ptr<int> p) { if (*p == 0) hold.wait(); }, options);
+      1,
+      [&](std::unique_ptr<int> p) {
+        if (*p == 0) hold.wait();
+      },
+      options);
   REQUIRE_FALSE(pool.try_invoke(std::make_unique<int>(0)));
   auto refused = pool.try_invoke(std::make_unique<int>(42));
   REQUIRE(refused);
@@ -230,8 +234,8 @@ TEST_CASE("a refusal says in a sentence which pool refused and why; pool_overloa
   gopool::Pool limited(1, waiters);
   REQUIRE_FALSE(limited.post([&] { hold.wait(); }));
   std::thread blocked([&] { CHECK_FALSE(limited.post([] {})); });
-  REQUIRE(gopool::test::wait_until([&] { return limited.waiting() == 1; },
-                                   std::chrono::seconds(30)));
+  REQUIRE(
+      gopool::test::wait_until([&] { return limited.waiting() == 1; }, std::chrono::seconds(30)));
   CHECK(limited.post([] {}) == gopool::errc::pool_overload);
   CHECK(seen ==
         "pool \"why-waiters\" is full (capacity 1) and max_blocking_tasks (1) callers wait "

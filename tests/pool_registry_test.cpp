@@ -7,10 +7,10 @@
 #include <spdlog/sinks/ostream_sink.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -42,8 +42,8 @@ std::optional<gopool::debug::PoolCounters> find_pool(const std::string& name) {
 
 int count_pools(const std::string& name) {
   const auto pools = gopool::debug::stats().pools;
-  return static_cast<int>(std::count_if(pools.begin(), pools.end(),
-                                        [&](const auto& p) { return p.name == name; }));
+  return static_cast<int>(
+      std::count_if(pools.begin(), pools.end(), [&](const auto& p) { return p.name == name; }));
 }
 
 gopool::PoolOptions named(const std::string& name) {
@@ -85,7 +85,8 @@ TEST_CASE("a stack overflow in a pool task names the pool and the task's post si
 TEST_CASE("every live pool is listed under its name while it lives, and only then") {
   {
     gopool::Pool pool(3, named("reg-a"));
-    gopool::PoolWithFunc<int> with_func(2, [](int) {}, named("reg-b"));
+    gopool::PoolWithFunc<int> with_func(
+        2, [](int) {}, named("reg-b"));
     gopool::MultiPool multi(2, 4, gopool::LoadBalancing::round_robin, named("reg-m"));
     const auto a = find_pool("reg-a");
     REQUIRE(a);
@@ -259,18 +260,20 @@ TEST_CASE("dumps and stats taken while pools come and go never read a freed pool
   std::atomic<bool> stop{false};
   std::thread reader([&] {
     while (!stop.load()) {
-      for (const auto& g : gopool::debug::goroutines()) CHECK(g.label.size() < 100);
+      for (const auto& g : gopool::debug::goroutines())
+        CHECK(g.label.size() < 100);
       std::ostringstream json;
       gopool::debug::dump_json(json);
       (void)gopool::debug::stats();
     }
   });
   for (int i = 0; i < 200; ++i) {
-    gopool::PoolOptions o = named("a pool whose name is too long for any short-string buffer #" +
-                                  std::to_string(i));
+    gopool::PoolOptions o =
+        named("a pool whose name is too long for any short-string buffer #" + std::to_string(i));
     if (i % 2 == 0) o.expiry = std::chrono::milliseconds(1);  // some workers are purged
     auto pool = std::make_unique<gopool::Pool>(4, o);
-    for (int t = 0; t < 8; ++t) REQUIRE_FALSE(pool->post([] {}));
+    for (int t = 0; t < 8; ++t)
+      REQUIRE_FALSE(pool->post([] {}));
     if (i % 3 == 0) pool->release();
     pool.reset();
   }

@@ -7,9 +7,9 @@
 
 #include <gopool/debug.hpp>
 #include <gopool/future.hpp>
-#include <nlohmann/json.hpp>
 #include <gopool/runtime.hpp>
 #include <gopool/runtime_stats.hpp>
+#include <nlohmann/json.hpp>
 
 #include "handlers.hpp"
 
@@ -294,25 +294,26 @@ std::string Server::stats() const {
                        {"p99_ns", p.waits.p99.count()},
                        {"max_ns", p.waits.max.count()}}}});
   }
-  const Json doc = {
-      {"server",
-       {{"address", address_.to_string()},
-        {"connections",
-         {{"accepted", accepted_.load()}, {"open", open}, {"accept_errors", accept_errors_.load()}}},
-        {"requests", requests_.load()},
-        {"responses",
-         {{"2xx", status_2xx_.load()},
-          {"4xx", status_4xx_.load()},
-          {"503", status_503_.load()},
-          {"other_5xx", status_5xx_other_.load()}}},
-        {"pool", pool_.name()}}},
-      {"runtime",
-       {{"goroutines", r.goroutines_alive},
-        {"goroutines_created", r.goroutines_created},
-        {"context_switches", r.context_switches},
-        {"procs", r.procs},
-        {"threads", r.threads}}},
-      {"pools", pools}};
+  const Json doc = {{"server",
+                     {{"address", address_.to_string()},
+                      {"connections",
+                       {{"accepted", accepted_.load()},
+                        {"open", open},
+                        {"accept_errors", accept_errors_.load()}}},
+                      {"requests", requests_.load()},
+                      {"responses",
+                       {{"2xx", status_2xx_.load()},
+                        {"4xx", status_4xx_.load()},
+                        {"503", status_503_.load()},
+                        {"other_5xx", status_5xx_other_.load()}}},
+                      {"pool", pool_.name()}}},
+                    {"runtime",
+                     {{"goroutines", r.goroutines_alive},
+                      {"goroutines_created", r.goroutines_created},
+                      {"context_switches", r.context_switches},
+                      {"procs", r.procs},
+                      {"threads", r.threads}}},
+                    {"pools", pools}};
   return doc.dump(2) + "\n";
 }
 

@@ -120,16 +120,16 @@ struct OsStats {
 
 // PoolCounters: one pool's counters at one moment.
 struct PoolCounters {
-  std::string name;              // the pool's name (PoolOptions::name, or "pool-<n>")
-  int capacity = 0;              // -1 for an unbounded pool
-  int running = 0;               // live workers, busy or idle
-  int busy = 0;                  // workers running a task now
-  int idle = 0;                  // live workers waiting for a task (running - busy)
-  int waiting = 0;               // callers blocked waiting for a worker
-  std::uint64_t submitted = 0;   // tasks accepted so far (finished or in flight)
-  std::uint64_t completed = 0;   // tasks that ran to the end (or threw)
-  std::uint64_t exceptions = 0;  // posted tasks that threw
-  std::uint64_t rejected = 0;    // tasks refused, whatever the cause; by cause:
+  std::string name;                    // the pool's name (PoolOptions::name, or "pool-<n>")
+  int capacity = 0;                    // -1 for an unbounded pool
+  int running = 0;                     // live workers, busy or idle
+  int busy = 0;                        // workers running a task now
+  int idle = 0;                        // live workers waiting for a task (running - busy)
+  int waiting = 0;                     // callers blocked waiting for a worker
+  std::uint64_t submitted = 0;         // tasks accepted so far (finished or in flight)
+  std::uint64_t completed = 0;         // tasks that ran to the end (or threw)
+  std::uint64_t exceptions = 0;        // posted tasks that threw
+  std::uint64_t rejected = 0;          // tasks refused, whatever the cause; by cause:
   std::uint64_t rejected_closed = 0;   // errc::pool_closed
   std::uint64_t rejected_full = 0;     // errc::pool_overload, full and nonblocking
   std::uint64_t rejected_waiters = 0;  // errc::pool_overload, max_blocking_tasks waiting

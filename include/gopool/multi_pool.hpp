@@ -57,68 +57,79 @@ class GOPOOL_API MultiPool {
   // Each call records its caller's source_location (`where`) as the task's post site, as
   // Pool::post() does (submit() with arguments records none).
   template <detail::PostableTask F>
-  [[nodiscard]] std::error_code post(F&& f, std::source_location where = std::source_location::current()) {
+  [[nodiscard]] std::error_code post(F&& f,
+                                     std::source_location where = std::source_location::current()) {
     return post_impl(detail::PoolWait{}, std::forward<F>(f), where);
   }
 
   // post_for: post() waiting at most `timeout` for a worker, else errc::timeout.
   template <class Rep, class Period, detail::PostableTask F>
-  [[nodiscard]] std::error_code post_for(std::chrono::duration<Rep, Period> timeout, F&& f,
-                                         std::source_location where = std::source_location::current()) {
+  [[nodiscard]] std::error_code post_for(
+      std::chrono::duration<Rep, Period> timeout, F&& f,
+      std::source_location where = std::source_location::current()) {
     return post_impl(detail::PoolWait::until(detail::deadline_in(timeout)), std::forward<F>(f),
                      where);
   }
 
   // post_until: post() waiting until `deadline` at the latest, else errc::timeout.
   template <detail::PostableTask F>
-  [[nodiscard]] std::error_code post_until(Clock::time_point deadline, F&& f, std::source_location where = std::source_location::current()) {
+  [[nodiscard]] std::error_code post_until(
+      Clock::time_point deadline, F&& f,
+      std::source_location where = std::source_location::current()) {
     return post_impl(detail::PoolWait::until(deadline), std::forward<F>(f), where);
   }
 
   // post: post() that gives up waiting for a worker when ctx is done (error: ctx.err()).
   template <detail::PostableTask F>
-  [[nodiscard]] std::error_code post(const Context& ctx, F&& f, std::source_location where = std::source_location::current()) {
+  [[nodiscard]] std::error_code post(const Context& ctx, F&& f,
+                                     std::source_location where = std::source_location::current()) {
     return post_impl(detail::PoolWait::for_context(ctx), std::forward<F>(f), where);
   }
 
   // post: post() of f(args...), arguments decay-copied (as submit(f, args...)); no post site.
   template <class F, class A0, class... Args>
-  requires std::invocable<std::decay_t<F>&, std::decay_t<A0>&, std::decay_t<Args>&...>
-  [[nodiscard]] std::error_code post(F&& f, A0&& a0, Args&&... args) {
-    return post_impl(detail::PoolWait{},
-                     detail::bind_call(std::forward<F>(f), std::forward<A0>(a0),
-                                       std::forward<Args>(args)...),
-                     std::source_location{});
+  requires std::invocable < std::decay_t<F>
+  &, std::decay_t<A0>&,
+      std::decay_t<Args>&... > [[nodiscard]] std::error_code post(F&& f, A0&& a0, Args&&... args) {
+    return post_impl(
+        detail::PoolWait{},
+        detail::bind_call(std::forward<F>(f), std::forward<A0>(a0), std::forward<Args>(args)...),
+        std::source_location{});
   }
 
   // try_post: Pool::try_post() on the pool the strategy picks (with the same retry as post()):
   // a refused callable comes back in the Refusal instead of going to on_reject.
   template <detail::PostableTask F>
-  [[nodiscard]] Refusal<std::decay_t<F>> try_post(F&& f, std::source_location where = std::source_location::current()) {
+  [[nodiscard]] Refusal<std::decay_t<F>> try_post(
+      F&& f, std::source_location where = std::source_location::current()) {
     return try_post_impl(detail::PoolWait{}, std::forward<F>(f), where);
   }
 
   // try_post_for / try_post_until / try_post(ctx, f): try_post() with the waits of post_for(),
   // post_until() and post(ctx, f).
   template <class Rep, class Period, detail::PostableTask F>
-  [[nodiscard]] Refusal<std::decay_t<F>> try_post_for(std::chrono::duration<Rep, Period> timeout,
-                                                      F&& f, std::source_location where = std::source_location::current()) {
-    return try_post_impl(detail::PoolWait::until(detail::deadline_in(timeout)),
-                         std::forward<F>(f), where);
+  [[nodiscard]] Refusal<std::decay_t<F>> try_post_for(
+      std::chrono::duration<Rep, Period> timeout, F&& f,
+      std::source_location where = std::source_location::current()) {
+    return try_post_impl(detail::PoolWait::until(detail::deadline_in(timeout)), std::forward<F>(f),
+                         where);
   }
   template <detail::PostableTask F>
-  [[nodiscard]] Refusal<std::decay_t<F>> try_post_until(Clock::time_point deadline, F&& f,
-                                                        std::source_location where = std::source_location::current()) {
+  [[nodiscard]] Refusal<std::decay_t<F>> try_post_until(
+      Clock::time_point deadline, F&& f,
+      std::source_location where = std::source_location::current()) {
     return try_post_impl(detail::PoolWait::until(deadline), std::forward<F>(f), where);
   }
   template <detail::PostableTask F>
-  [[nodiscard]] Refusal<std::decay_t<F>> try_post(const Context& ctx, F&& f, std::source_location where = std::source_location::current()) {
+  [[nodiscard]] Refusal<std::decay_t<F>> try_post(
+      const Context& ctx, F&& f, std::source_location where = std::source_location::current()) {
     return try_post_impl(detail::PoolWait::for_context(ctx), std::forward<F>(f), where);
   }
 
   // submit: Pool::submit() on the pool the strategy picks (with the same retry as post()).
   template <detail::PostableTask F>
-  Future<detail::SubmitResult<F>> submit(F&& f, std::source_location where = std::source_location::current()) {
+  Future<detail::SubmitResult<F>> submit(
+      F&& f, std::source_location where = std::source_location::current()) {
     return submit_impl(detail::PoolWait{}, where, std::forward<F>(f));
   }
   template <class F, class A0, class... Args>
@@ -130,19 +141,23 @@ class GOPOOL_API MultiPool {
   // submit_for / submit_until: submit() waiting at most `timeout` / until `deadline` for a
   // worker (then the future throws std::system_error with errc::timeout).
   template <class Rep, class Period, detail::PostableTask F>
-  Future<detail::SubmitResult<F>> submit_for(std::chrono::duration<Rep, Period> timeout, F&& f,
-                                             std::source_location where = std::source_location::current()) {
+  Future<detail::SubmitResult<F>> submit_for(
+      std::chrono::duration<Rep, Period> timeout, F&& f,
+      std::source_location where = std::source_location::current()) {
     return submit_impl(detail::PoolWait::until(detail::deadline_in(timeout)), where,
                        std::forward<F>(f));
   }
   template <detail::PostableTask F>
-  Future<detail::SubmitResult<F>> submit_until(Clock::time_point deadline, F&& f, std::source_location where = std::source_location::current()) {
+  Future<detail::SubmitResult<F>> submit_until(
+      Clock::time_point deadline, F&& f,
+      std::source_location where = std::source_location::current()) {
     return submit_impl(detail::PoolWait::until(deadline), where, std::forward<F>(f));
   }
 
   // submit: submit() that gives up waiting for a worker when ctx is done.
   template <detail::PostableTask F>
-  Future<detail::SubmitResult<F>> submit(const Context& ctx, F&& f, std::source_location where = std::source_location::current()) {
+  Future<detail::SubmitResult<F>> submit(
+      const Context& ctx, F&& f, std::source_location where = std::source_location::current()) {
     return submit_impl(detail::PoolWait::for_context(ctx), where, std::forward<F>(f));
   }
   template <class F, class A0, class... Args>
@@ -216,8 +231,7 @@ class GOPOOL_API MultiPool {
   struct Route {
     MultiPool* multi;
     std::error_code post_task(detail::Task& task, const detail::PoolWait& wait,
-                              const std::source_location& where,
-                              detail::Refused mode) {
+                              const std::source_location& where, detail::Refused mode) {
       return multi->post_task(task, wait, where, mode);
     }
     std::error_code null_task_error() const noexcept { return multi->null_task_error(); }

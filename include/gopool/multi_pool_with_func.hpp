@@ -37,8 +37,8 @@ class MultiPoolWithFunc {
 
   // invoke: runs fn(arg) on a worker of the pool the strategy picks (MultiPool::post()'s rules
   // and errors). Each call of the family records its caller's source_location as the post site.
-  [[nodiscard]] std::error_code invoke(Arg arg, std::source_location where =
-                                                    std::source_location::current()) {
+  [[nodiscard]] std::error_code invoke(
+      Arg arg, std::source_location where = std::source_location::current()) {
     return pools_.post(Call{&fn_, std::move(arg)}, where);
   }
   template <class Rep, class Period>
@@ -77,8 +77,8 @@ class MultiPoolWithFunc {
   }
 
   // try_invoke: invoke() that hands the argument back when refused (see Refusal).
-  [[nodiscard]] Refusal<Arg> try_invoke(Arg arg, std::source_location where =
-                                                     std::source_location::current()) {
+  [[nodiscard]] Refusal<Arg> try_invoke(
+      Arg arg, std::source_location where = std::source_location::current()) {
     return unwrap(pools_.try_post(Call{&fn_, std::move(arg)}, where));
   }
   template <class Rep, class Period>

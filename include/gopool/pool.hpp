@@ -59,7 +59,8 @@ class Pool : public detail::PoolBase {
   // exceptions name it. submit() with arguments cannot record it (C++ allows no defaulted
   // parameter after a pack): bind the arguments into a lambda to get it.
   template <detail::PostableTask F>
-  [[nodiscard]] std::error_code post(F&& f, std::source_location where = std::source_location::current()) {
+  [[nodiscard]] std::error_code post(F&& f,
+                                     std::source_location where = std::source_location::current()) {
     return post_impl(detail::PoolWait{}, std::forward<F>(f), where);
   }
 
@@ -67,8 +68,9 @@ class Pool : public detail::PoolBase {
   // the task with errc::timeout. A timeout <= 0 never waits; one beyond the clock's range waits
   // as long as it takes.
   template <class Rep, class Period, detail::PostableTask F>
-  [[nodiscard]] std::error_code post_for(std::chrono::duration<Rep, Period> timeout, F&& f,
-                                         std::source_location where = std::source_location::current()) {
+  [[nodiscard]] std::error_code post_for(
+      std::chrono::duration<Rep, Period> timeout, F&& f,
+      std::source_location where = std::source_location::current()) {
     return post_impl(detail::PoolWait::until(detail::deadline_in(timeout)), std::forward<F>(f),
                      where);
   }
@@ -76,8 +78,9 @@ class Pool : public detail::PoolBase {
   // post_until: post() that waits until `deadline` at the latest, then refuses the task with
   // errc::timeout.
   template <detail::PostableTask F>
-  [[nodiscard]] std::error_code post_until(Clock::time_point deadline, F&& f,
-                                           std::source_location where = std::source_location::current()) {
+  [[nodiscard]] std::error_code post_until(
+      Clock::time_point deadline, F&& f,
+      std::source_location where = std::source_location::current()) {
     return post_impl(detail::PoolWait::until(deadline), std::forward<F>(f), where);
   }
 
@@ -85,19 +88,21 @@ class Pool : public detail::PoolBase {
   // task is then refused with ctx.err() (context_errc::canceled or deadline_exceeded). A free
   // worker is taken even if ctx is already done (as x/sync's Semaphore.Acquire).
   template <detail::PostableTask F>
-  [[nodiscard]] std::error_code post(const Context& ctx, F&& f, std::source_location where = std::source_location::current()) {
+  [[nodiscard]] std::error_code post(const Context& ctx, F&& f,
+                                     std::source_location where = std::source_location::current()) {
     return post_impl(detail::PoolWait::for_context(ctx), std::forward<F>(f), where);
   }
 
   // post: post() of f(args...), arguments decay-copied as submit(f, args...) does (f sees
   // lvalues of its copies); what f returns is dropped. Records no post site.
   template <class F, class A0, class... Args>
-  requires std::invocable<std::decay_t<F>&, std::decay_t<A0>&, std::decay_t<Args>&...>
-  [[nodiscard]] std::error_code post(F&& f, A0&& a0, Args&&... args) {
-    return post_impl(detail::PoolWait{},
-                     detail::bind_call(std::forward<F>(f), std::forward<A0>(a0),
-                                       std::forward<Args>(args)...),
-                     std::source_location{});
+  requires std::invocable < std::decay_t<F>
+  &, std::decay_t<A0>&,
+      std::decay_t<Args>&... > [[nodiscard]] std::error_code post(F&& f, A0&& a0, Args&&... args) {
+    return post_impl(
+        detail::PoolWait{},
+        detail::bind_call(std::forward<F>(f), std::forward<A0>(a0), std::forward<Args>(args)...),
+        std::source_location{});
   }
 
   // try_post: post() that hands the callable back when the pool refuses it: the Refusal is
@@ -116,8 +121,8 @@ class Pool : public detail::PoolBase {
   [[nodiscard]] Refusal<std::decay_t<F>> try_post_for(
       std::chrono::duration<Rep, Period> timeout, F&& f,
       std::source_location where = std::source_location::current()) {
-    return try_post_impl(detail::PoolWait::until(detail::deadline_in(timeout)),
-                         std::forward<F>(f), where);
+    return try_post_impl(detail::PoolWait::until(detail::deadline_in(timeout)), std::forward<F>(f),
+                         where);
   }
   template <detail::PostableTask F>
   [[nodiscard]] Refusal<std::decay_t<F>> try_post_until(
@@ -137,50 +142,54 @@ class Pool : public detail::PoolBase {
   // ran the task (caller_runs), then it holds the result. Blocks like post(). Throws only what
   // post() throws and std::bad_alloc.
   template <detail::PostableTask F>
-  Future<detail::SubmitResult<F>> submit(F&& f, std::source_location where = std::source_location::current()) {
+  Future<detail::SubmitResult<F>> submit(
+      F&& f, std::source_location where = std::source_location::current()) {
     return submit_impl(detail::PoolWait{}, where, std::forward<F>(f));
   }
   template <class F, class A0, class... Args>
   Future<detail::SubmitResult<F, A0, Args...>> submit(F&& f, A0&& a0, Args&&... args) {
-    return submit_impl(detail::PoolWait{}, std::source_location{}, std::forward<F>(f), std::forward<A0>(a0),
-                       std::forward<Args>(args)...);
+    return submit_impl(detail::PoolWait{}, std::source_location{}, std::forward<F>(f),
+                       std::forward<A0>(a0), std::forward<Args>(args)...);
   }
 
   // submit_for: submit() that waits at most `timeout` for a worker (then the future throws
   // std::system_error with errc::timeout).
   template <class Rep, class Period, detail::PostableTask F>
-  Future<detail::SubmitResult<F>> submit_for(std::chrono::duration<Rep, Period> timeout, F&& f,
-                                             std::source_location where = std::source_location::current()) {
+  Future<detail::SubmitResult<F>> submit_for(
+      std::chrono::duration<Rep, Period> timeout, F&& f,
+      std::source_location where = std::source_location::current()) {
     return submit_impl(detail::PoolWait::until(detail::deadline_in(timeout)), where,
                        std::forward<F>(f));
   }
   template <class Rep, class Period, class F, class A0, class... Args>
   Future<detail::SubmitResult<F, A0, Args...>> submit_for(
       std::chrono::duration<Rep, Period> timeout, F&& f, A0&& a0, Args&&... args) {
-    return submit_impl(detail::PoolWait::until(detail::deadline_in(timeout)), std::source_location{},
-                       std::forward<F>(f), std::forward<A0>(a0), std::forward<Args>(args)...);
+    return submit_impl(detail::PoolWait::until(detail::deadline_in(timeout)),
+                       std::source_location{}, std::forward<F>(f), std::forward<A0>(a0),
+                       std::forward<Args>(args)...);
   }
 
   // submit_until: submit() that waits until `deadline` at the latest (then the future throws
   // std::system_error with errc::timeout).
   template <detail::PostableTask F>
-  Future<detail::SubmitResult<F>> submit_until(Clock::time_point deadline, F&& f,
-                                               std::source_location where = std::source_location::current()) {
+  Future<detail::SubmitResult<F>> submit_until(
+      Clock::time_point deadline, F&& f,
+      std::source_location where = std::source_location::current()) {
     return submit_impl(detail::PoolWait::until(deadline), where, std::forward<F>(f));
   }
 
   // submit: submit() that gives up waiting for a worker when ctx is done; the future then
   // throws std::system_error with ctx.err().
   template <detail::PostableTask F>
-  Future<detail::SubmitResult<F>> submit(const Context& ctx, F&& f,
-                                         std::source_location where = std::source_location::current()) {
+  Future<detail::SubmitResult<F>> submit(
+      const Context& ctx, F&& f, std::source_location where = std::source_location::current()) {
     return submit_impl(detail::PoolWait::for_context(ctx), where, std::forward<F>(f));
   }
   template <class F, class A0, class... Args>
   Future<detail::SubmitResult<F, A0, Args...>> submit(const Context& ctx, F&& f, A0&& a0,
                                                       Args&&... args) {
-    return submit_impl(detail::PoolWait::for_context(ctx), std::source_location{}, std::forward<F>(f),
-                       std::forward<A0>(a0), std::forward<Args>(args)...);
+    return submit_impl(detail::PoolWait::for_context(ctx), std::source_location{},
+                       std::forward<F>(f), std::forward<A0>(a0), std::forward<Args>(args)...);
   }
 
  private:
@@ -200,7 +209,8 @@ class Pool : public detail::PoolBase {
   Future<detail::SubmitResult<F, Args...>> submit_impl(const detail::PoolWait& wait,
                                                        const std::source_location& where, F&& f,
                                                        Args&&... args) {
-    return detail::submit_to(target(), wait, where, std::forward<F>(f), std::forward<Args>(args)...);
+    return detail::submit_to(target(), wait, where, std::forward<F>(f),
+                             std::forward<Args>(args)...);
   }
 };
 
@@ -215,7 +225,8 @@ GOPOOL_API Pool& default_pool();
 
 // post: default_pool().post(f) (ants.Submit).
 template <detail::PostableTask F>
-[[nodiscard]] std::error_code post(F&& f, std::source_location where = std::source_location::current()) {
+[[nodiscard]] std::error_code post(F&& f,
+                                   std::source_location where = std::source_location::current()) {
   return default_pool().post(std::forward<F>(f), where);
 }
 

@@ -20,12 +20,12 @@ struct PoolWaitTimes {
 
 // PoolStats: cumulative counters of a pool since it was built.
 struct PoolStats {
-  std::uint64_t submitted = 0;        // tasks accepted (handed to a worker)
-  std::uint64_t completed = 0;        // tasks that ran to the end (or threw)
-  std::uint64_t exceptions = 0;       // posted tasks that threw (sent to on_exception or the log)
-  std::uint64_t rejected = 0;         // tasks refused, whatever the cause (the five below)
-  std::uint64_t rejected_closed = 0;  // ... errc::pool_closed
-  std::uint64_t rejected_full = 0;    // ... errc::pool_overload: full and nonblocking
+  std::uint64_t submitted = 0;         // tasks accepted (handed to a worker)
+  std::uint64_t completed = 0;         // tasks that ran to the end (or threw)
+  std::uint64_t exceptions = 0;        // posted tasks that threw (sent to on_exception or the log)
+  std::uint64_t rejected = 0;          // tasks refused, whatever the cause (the five below)
+  std::uint64_t rejected_closed = 0;   // ... errc::pool_closed
+  std::uint64_t rejected_full = 0;     // ... errc::pool_overload: full and nonblocking
   std::uint64_t rejected_waiters = 0;  // ... errc::pool_overload: max_blocking_tasks waited
   std::uint64_t rejected_timeout = 0;  // ... errc::timeout (post_for, submit_until, ...)
   std::uint64_t rejected_context = 0;  // ... the context was done (canceled, deadline_exceeded)

@@ -39,31 +39,35 @@ class PoolWithFunc : public detail::PoolBase {
   // call then also goes to on_reject). What fn throws goes to on_exception or the log.
   // Each call of the family records its caller's source_location (`where`, left to its
   // default) as the task's post site, as Pool::post() does.
-  [[nodiscard]] std::error_code invoke(Arg arg, std::source_location where = std::source_location::current()) {
+  [[nodiscard]] std::error_code invoke(
+      Arg arg, std::source_location where = std::source_location::current()) {
     return invoke_impl(detail::PoolWait{}, std::move(arg), where);
   }
 
   // invoke_for: invoke() that waits at most `timeout` for a worker, else errc::timeout.
   template <class Rep, class Period>
-  [[nodiscard]] std::error_code invoke_for(std::chrono::duration<Rep, Period> timeout, Arg arg,
-                                           std::source_location where = std::source_location::current()) {
+  [[nodiscard]] std::error_code invoke_for(
+      std::chrono::duration<Rep, Period> timeout, Arg arg,
+      std::source_location where = std::source_location::current()) {
     return invoke_impl(detail::PoolWait::until(detail::deadline_in(timeout)), std::move(arg),
                        where);
   }
 
   // invoke: invoke() that gives up waiting for a worker when ctx is done (the error is then
   // ctx.err()).
-  [[nodiscard]] std::error_code invoke(const Context& ctx, Arg arg, std::source_location where = std::source_location::current()) {
+  [[nodiscard]] std::error_code invoke(
+      const Context& ctx, Arg arg, std::source_location where = std::source_location::current()) {
     return invoke_impl(detail::PoolWait::for_context(ctx), std::move(arg), where);
   }
 
   // invoke_until: invoke() that waits until `deadline` at the latest, else errc::timeout.
-  [[nodiscard]] std::error_code invoke_until(Clock::time_point deadline, Arg arg,
-                                             std::source_location where = std::source_location::current()) {
+  [[nodiscard]] std::error_code invoke_until(
+      Clock::time_point deadline, Arg arg,
+      std::source_location where = std::source_location::current()) {
     return invoke_impl(detail::PoolWait::until(deadline), std::move(arg), where);
   }
 
- // submit: invoke() with a Future<void> that becomes ready when fn(arg) returned, or holds
+  // submit: invoke() with a Future<void> that becomes ready when fn(arg) returned, or holds
   // what it threw (then on_exception is not called). A refusal makes get() throw
   // std::system_error with the error (as Pool::submit()). Blocks like invoke().
   Future<void> submit(Arg arg, std::source_location where = std::source_location::current()) {
@@ -73,37 +77,44 @@ class PoolWithFunc : public detail::PoolBase {
   // submit_for / submit_until / submit(ctx, arg): submit() with the waits of invoke_for(),
   // invoke_until() and invoke(ctx, arg).
   template <class Rep, class Period>
-  Future<void> submit_for(std::chrono::duration<Rep, Period> timeout, Arg arg, std::source_location where = std::source_location::current()) {
+  Future<void> submit_for(std::chrono::duration<Rep, Period> timeout, Arg arg,
+                          std::source_location where = std::source_location::current()) {
     return submit_impl(detail::PoolWait::until(detail::deadline_in(timeout)), std::move(arg),
                        where);
   }
-  Future<void> submit_until(Clock::time_point deadline, Arg arg, std::source_location where = std::source_location::current()) {
+  Future<void> submit_until(Clock::time_point deadline, Arg arg,
+                            std::source_location where = std::source_location::current()) {
     return submit_impl(detail::PoolWait::until(deadline), std::move(arg), where);
   }
-  Future<void> submit(const Context& ctx, Arg arg, std::source_location where = std::source_location::current()) {
+  Future<void> submit(const Context& ctx, Arg arg,
+                      std::source_location where = std::source_location::current()) {
     return submit_impl(detail::PoolWait::for_context(ctx), std::move(arg), where);
   }
 
   // try_invoke: invoke() that hands the argument back when the pool refuses the call: the
   // Refusal is empty (false) once a worker has it, else it holds the error and the argument,
   // moved back unharmed (Refusal::take()). Nothing goes to on_reject; the refusal is counted.
-  [[nodiscard]] Refusal<Arg> try_invoke(Arg arg, std::source_location where = std::source_location::current()) {
+  [[nodiscard]] Refusal<Arg> try_invoke(
+      Arg arg, std::source_location where = std::source_location::current()) {
     return try_invoke_impl(detail::PoolWait{}, std::move(arg), where);
   }
 
   // try_invoke_for / try_invoke_until / try_invoke(ctx, arg): try_invoke() with invoke_for()'s,
   // invoke_until()'s and invoke(ctx, arg)'s limits on the wait.
   template <class Rep, class Period>
-  [[nodiscard]] Refusal<Arg> try_invoke_for(std::chrono::duration<Rep, Period> timeout, Arg arg,
-                                            std::source_location where = std::source_location::current()) {
+  [[nodiscard]] Refusal<Arg> try_invoke_for(
+      std::chrono::duration<Rep, Period> timeout, Arg arg,
+      std::source_location where = std::source_location::current()) {
     return try_invoke_impl(detail::PoolWait::until(detail::deadline_in(timeout)), std::move(arg),
                            where);
   }
-  [[nodiscard]] Refusal<Arg> try_invoke_until(Clock::time_point deadline, Arg arg,
-                                              std::source_location where = std::source_location::current()) {
+  [[nodiscard]] Refusal<Arg> try_invoke_until(
+      Clock::time_point deadline, Arg arg,
+      std::source_location where = std::source_location::current()) {
     return try_invoke_impl(detail::PoolWait::until(deadline), std::move(arg), where);
   }
-  [[nodiscard]] Refusal<Arg> try_invoke(const Context& ctx, Arg arg, std::source_location where = std::source_location::current()) {
+  [[nodiscard]] Refusal<Arg> try_invoke(
+      const Context& ctx, Arg arg, std::source_location where = std::source_location::current()) {
     return try_invoke_impl(detail::PoolWait::for_context(ctx), std::move(arg), where);
   }
 

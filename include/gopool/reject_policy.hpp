@@ -7,8 +7,8 @@
 #include <concepts>
 #include <functional>
 #include <optional>
-#include <string>
 #include <stdexcept>
+#include <string>
 #include <system_error>
 #include <type_traits>
 #include <utility>
@@ -143,7 +143,7 @@ class RejectHandler {
   template <class F>
   requires(!std::same_as<std::remove_cvref_t<F>, RejectHandler> &&
            !std::same_as<std::remove_cvref_t<F>, RejectPolicy>)
-  RejectHandler(F&& f)  // NOLINT: implicit by design
+      RejectHandler(F&& f)  // NOLINT: implicit by design
       : callback_(std::forward<F>(f)) {
     static_assert(std::is_invocable_v<std::decay_t<F>&, RejectedTask&&>,
                   "gopool: on_reject must be a RejectPolicy or callable as "

@@ -88,8 +88,8 @@ void write_prometheus(std::ostream& out) {
   sample(out, "gopool_netpoll_waiters", r.netpoll_waiters);
   family(out, "gopool_os_context_switches_total", "counter",
          "OS context switches of the process (getrusage).");
-  out << "gopool_os_context_switches_total{kind=\"voluntary\"} "
-      << s.os.voluntary_context_switches << '\n'
+  out << "gopool_os_context_switches_total{kind=\"voluntary\"} " << s.os.voluntary_context_switches
+      << '\n'
       << "gopool_os_context_switches_total{kind=\"involuntary\"} "
       << s.os.involuntary_context_switches << '\n';
 
@@ -118,10 +118,11 @@ void write_prometheus(std::ostream& out) {
     family(out, "gopool_pool_tasks_rejected_total", "counter", "Tasks refused, by cause.");
     for (const PoolCounters& p : pools) {
       const std::string label = escape_label(p.name);
-      const std::pair<const char*, std::uint64_t> causes[] = {
-          {"closed", p.rejected_closed},   {"full", p.rejected_full},
-          {"waiters", p.rejected_waiters}, {"timeout", p.rejected_timeout},
-          {"context", p.rejected_context}};
+      const std::pair<const char*, std::uint64_t> causes[] = {{"closed", p.rejected_closed},
+                                                              {"full", p.rejected_full},
+                                                              {"waiters", p.rejected_waiters},
+                                                              {"timeout", p.rejected_timeout},
+                                                              {"context", p.rejected_context}};
       for (const auto& [cause, n] : causes) {
         out << "gopool_pool_tasks_rejected_total{pool=\"" << label << "\",cause=\"" << cause
             << "\"} " << n << '\n';

@@ -52,15 +52,16 @@ void write_stats(std::ostream& out, const Stats& s) {
       << " ms system, max rss " << s.os.max_rss_bytes / 1024 << " KiB\n";
   for (const PoolCounters& p : s.pools) {
     out << "pool \"" << p.name << "\": cap " << p.capacity << ", " << p.running << " running ("
-        << p.busy << " busy, " << p.idle << " idle), " << p.waiting << " waiting; "
-        << p.submitted << " submitted, " << p.completed << " completed, " << p.exceptions
-        << " exceptions, " << p.rejected << " rejected (" << p.rejected_closed << " closed, "
-        << p.rejected_full << " full, " << p.rejected_waiters << " too many waiting, "
-        << p.rejected_timeout << " timed out, " << p.rejected_context << " context done); "
-        << p.waits.count << " waited for a worker";
+        << p.busy << " busy, " << p.idle << " idle), " << p.waiting << " waiting; " << p.submitted
+        << " submitted, " << p.completed << " completed, " << p.exceptions << " exceptions, "
+        << p.rejected << " rejected (" << p.rejected_closed << " closed, " << p.rejected_full
+        << " full, " << p.rejected_waiters << " too many waiting, " << p.rejected_timeout
+        << " timed out, " << p.rejected_context << " context done); " << p.waits.count
+        << " waited for a worker";
     if (p.waits.count > 0) {
-      out << " (p50 <= " << p.waits.p50.count() / 1000 << " us, p99 <= "
-          << p.waits.p99.count() / 1000 << " us, max " << p.waits.max.count() / 1000 << " us)";
+      out << " (p50 <= " << p.waits.p50.count() / 1000
+          << " us, p99 <= " << p.waits.p99.count() / 1000 << " us, max "
+          << p.waits.max.count() / 1000 << " us)";
     }
     out << '\n';
   }

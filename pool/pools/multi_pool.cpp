@@ -54,8 +54,7 @@ std::size_t MultiPool::next(LoadBalancing strategy) noexcept {
 }
 
 std::error_code MultiPool::post_task(detail::Task& task, const detail::PoolWait& wait,
-                                     const std::source_location& where,
-                                     detail::Refused mode) {
+                                     const std::source_location& where, detail::Refused mode) {
   detail::PoolCore& first = pools_[next(strategy_)]->core();
   if (strategy_ != LoadBalancing::round_robin) return first.post_task(task, wait, where, mode);
   // Round robin: a full pool passes the task on, once, to the least loaded one.

@@ -61,8 +61,7 @@ void PoolBase::shutdown() {
 }
 
 std::error_code post_task(PoolCore& core, Task& task, const PoolWait& wait,
-                          const std::source_location& where, Refused mode,
-                          bool pass_on_overload) {
+                          const std::source_location& where, Refused mode, bool pass_on_overload) {
   return core.post_task(task, wait, where, mode, pass_on_overload);
 }
 

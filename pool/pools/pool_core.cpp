@@ -25,9 +25,9 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <memory>
 #include <exception>
 #include <limits>
+#include <memory>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -449,7 +449,8 @@ void PoolCore::dispatch(const PoolGrant& grant, Task&& task, const std::source_l
     w->core = this;
     w->task = std::move(task);
     w->site = where;
-    go(GoOptions{options_.stack_size}, [w] { w->core->worker_main(w); }, where);
+    go(
+        GoOptions{options_.stack_size}, [w] { w->core->worker_main(w); }, where);
   } catch (...) {
     Wakeups wk;
     if (w != nullptr) {
@@ -473,8 +474,8 @@ void PoolCore::dispatch(const PoolGrant& grant, Task&& task, const std::source_l
 }
 
 std::error_code PoolCore::post_task(Task& task, const PoolWait& wait,
-                                   const std::source_location& where, Refused mode,
-                                   bool pass_on_overload) {
+                                    const std::source_location& where, Refused mode,
+                                    bool pass_on_overload) {
   PoolGrant grant;
   const std::error_code ec = acquire(grant, wait);
   if (!ec) {
@@ -612,7 +613,7 @@ WaitState::Result PoolCore::wait_for_mail(PoolWorker* w, IdleState& idle) noexce
 
 void PoolCore::worker_main(PoolWorker* w) {
   w->mail.rebind();
-  set_goroutine_label(name_.c_str());  // the dumps group workers under their pool
+  set_goroutine_label(name_.c_str());            // the dumps group workers under their pool
   const char* shown_file = w->site.file_name();  // the site the goroutine shows now (go()'s)
   std::uint_least32_t shown_line = w->site.line();
   IdleState idle;
@@ -934,8 +935,8 @@ PoolStats PoolCore::stats() const noexcept {
     for (int i = 0; i < kWaitBuckets; ++i) {
       seen += hist[i];
       if (seen >= rank) {
-        const std::int64_t upper = i >= 62 ? std::numeric_limits<std::int64_t>::max()
-                                           : (std::int64_t{2} << i) - 1;
+        const std::int64_t upper =
+            i >= 62 ? std::numeric_limits<std::int64_t>::max() : (std::int64_t{2} << i) - 1;
         return std::min(std::chrono::nanoseconds(upper), s.waits.max);
       }
     }

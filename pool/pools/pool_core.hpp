@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "gopool/detail/deadline.hpp"
+#include "gopool/detail/pool_base.hpp"
 #include "gopool/detail/task.hpp"
 #include "gopool/detail/timer.hpp"
 #include "gopool/detail/wait_queue.hpp"
@@ -22,7 +23,6 @@
 #include "gopool/export.hpp"
 #include "gopool/pool_options.hpp"
 #include "gopool/pool_stats.hpp"
-#include "gopool/detail/pool_base.hpp"
 #include "gopool/runtime.hpp"
 
 namespace gopool {

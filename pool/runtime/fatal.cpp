@@ -25,8 +25,9 @@ void print_goroutine(const G* g) {
   std::fprintf(stderr, "goroutine %llu%s%s%s, %s %s:%u in %s\n",
                static_cast<unsigned long long>(g->id.load(std::memory_order_relaxed)),
                label != nullptr ? " [" : "", label != nullptr ? label : "",
-               label != nullptr ? "]" : "", label != nullptr ? "running a task posted at" : "created at",
-               where.file_name(), where.line(), where.function_name());
+               label != nullptr ? "]" : "",
+               label != nullptr ? "running a task posted at" : "created at", where.file_name(),
+               where.line(), where.function_name());
 }
 
 }  // namespace

@@ -108,8 +108,8 @@ class SubmitTask {
 };
 
 // post_to: the body of every post() and invoke(): checks f, then makes the one call into the
-// pool (`target`: a pool's CoreTarget, or a MultiPool's route) that hands f to a worker or refuses it to
-// the on_reject handler; returns the error.
+// pool (`target`: a pool's CoreTarget, or a MultiPool's route) that hands f to a worker or refuses
+// it to the on_reject handler; returns the error.
 template <class Target, class F>
 std::error_code post_to(Target&& target, const PoolWait& wait, F&& f,
                         const std::source_location& where) {

@@ -110,7 +110,8 @@ class Task {
 
   template <class D>
   static constexpr bool kRefusable = requires(D& d, std::error_code ec, const char* why) {
-    { d.refuse(ec, why) } noexcept;
+    { d.refuse(ec, why) }
+    noexcept;
   };
 
   template <class D, bool Heap>
@@ -125,14 +126,13 @@ class Task {
   }
 
   template <class D>
-  static constexpr Ops kInlineOps{
-      [](void* p) { (*static_cast<D*>(p))(); },
-      [](void* dst, void* src) noexcept {
-        ::new (dst) D(std::move(*static_cast<D*>(src)));
-        static_cast<D*>(src)->~D();
-      },
-      [](void* p) noexcept { static_cast<D*>(p)->~D(); },
-      kRefusable<D> ? &refuse_stored<D, false> : nullptr};
+  static constexpr Ops kInlineOps{[](void* p) { (*static_cast<D*>(p))(); },
+                                  [](void* dst, void* src) noexcept {
+                                    ::new (dst) D(std::move(*static_cast<D*>(src)));
+                                    static_cast<D*>(src)->~D();
+                                  },
+                                  [](void* p) noexcept { static_cast<D*>(p)->~D(); },
+                                  kRefusable<D> ? &refuse_stored<D, false> : nullptr};
 
   template <class D>
   static constexpr Ops kHeapOps{
