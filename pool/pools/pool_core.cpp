@@ -290,6 +290,20 @@ std::error_code PoolCore::acquire(PoolGrant& grant, const PoolWait& wait) {
   return wait_for_worker(grant, wait, wk);  // unlocks
 }
 
+bool PoolCore::withdraw(Waiter* w) noexcept {
+  // Under the lock, `queued` tells whether a granter took w meanwhile (its wake is then on the
+  // way, and the caller must wait for it) or w is still queued and leaves now.
+  lock_.lock();
+  const bool queued = w->queued;
+  if (queued) {
+    waiters_.remove(w);
+    bump(waiting_, -1);
+    note_attention_locked();
+  }
+  lock_.unlock();
+  return queued;
+}
+
 void PoolCore::enqueue_waiter_locked(Waiter* w, Wakeups& wk) noexcept {
   waiters_.push(w);
   bump(waiting_, 1);
@@ -315,15 +329,7 @@ std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const PoolWait& wait
   const Clock::time_point deadline =
       wait.kind == PoolWait::Kind::forever ? kForever : wait.deadline;
   if (me.ws.wait_until(deadline, WaitReason::pool_submit) == WaitState::kPending) {
-    lock_.lock();
-    if (me.queued) {
-      waiters_.remove(&me);
-      bump(waiting_, -1);
-      note_attention_locked();
-      lock_.unlock();
-      return errc::timeout;
-    }
-    lock_.unlock();
+    if (withdraw(&me)) return errc::timeout;
     (void)me.ws.wait(WaitReason::pool_submit);  // granted meanwhile: the wake is on its way
   }
   if (me.outcome == Waiter::closed) {
@@ -366,16 +372,10 @@ std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const Context& conte
 
   const std::size_t fired = select(on_recv(signal), on_recv(context.done()));
   if (fired == 1) {
-    lock_.lock();
-    if (me.queued) {
-      waiters_.remove(&me);
-      bump(waiting_, -1);
-      note_attention_locked();
-      lock_.unlock();
+    if (withdraw(&me)) {
       std::error_code done = context.err();
       return done ? done : make_error_code(errc::timeout);
     }
-    lock_.unlock();
     (void)signal.recv();  // granted meanwhile: its close is on its way
   }
   if (me.outcome == Waiter::closed) {

@@ -189,6 +189,8 @@ class PoolCore {
   std::error_code wait_for_worker(PoolGrant& grant, const PoolWait& wait, Wakeups& wk);
   std::error_code wait_for_worker(PoolGrant& grant, const Context& context, Wakeups& wk);
   void enqueue_waiter_locked(Waiter* w, Wakeups& wk) noexcept;
+  // withdraw: takes a caller that gave up off the waiters; false if a granter took it first.
+  bool withdraw(Waiter* w) noexcept;
   bool try_take_locked(PoolGrant& grant, Wakeups& wk) noexcept;
   PoolWorker* pop_free_locked() noexcept;
   void push_free_locked(PoolWorker* w) noexcept;
