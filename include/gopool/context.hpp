@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "gopool/chan.hpp"
+#include "gopool/detail/context_waiter.hpp"
 #include "gopool/detail/deadline.hpp"
 #include "gopool/export.hpp"
 #include "gopool/runtime.hpp"
@@ -68,6 +69,9 @@ class GOPOOL_API Context {
 
  private:
   friend Context with_cancel(const Context& parent);
+  friend std::error_code detail::context_attach(const Context& ctx,
+                                                detail::ContextWaiter& w) noexcept;
+  friend void detail::context_detach(const Context& ctx, detail::ContextWaiter& w) noexcept;
   friend Context with_deadline(const Context& parent, Clock::time_point t);
   explicit Context(std::shared_ptr<detail::ContextState> state) noexcept
       : state_(std::move(state)) {}
@@ -93,6 +97,19 @@ GOPOOL_API Context with_deadline(const Context& parent, Clock::time_point t);
 template <class Rep, class Period>
 Context with_timeout(const Context& parent, std::chrono::duration<Rep, Period> d) {
   return with_deadline(parent, detail::deadline_in(d));
+}
+
+// sleep_until: parks the calling goroutine (a thread sleeps) until t has passed or ctx is done,
+// whichever comes first. Returns {} when t passed first, else ctx.err()
+// (context_errc::canceled or deadline_exceeded); a ctx already done returns its error at once.
+// time_point::max() waits for ctx alone. Never throws.
+GOPOOL_API std::error_code sleep_until(const Context& ctx, Clock::time_point t) noexcept;
+
+// sleep_for: sleep_until(ctx, now + d). A d <= 0 does not wait (it still reports a ctx that is
+// done); a d beyond the clock's range waits for ctx alone. Never throws.
+template <class Rep, class Period>
+std::error_code sleep_for(const Context& ctx, std::chrono::duration<Rep, Period> d) noexcept {
+  return sleep_until(ctx, detail::deadline_in(d));
 }
 
 }  // namespace gopool

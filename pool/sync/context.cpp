@@ -9,6 +9,7 @@
 
 #include "gopool/detail/spin_lock.hpp"
 #include "gopool/detail/timer.hpp"
+#include "gopool/detail/wait_queue.hpp"
 #include "gopool/runtime.hpp"
 
 namespace gopool {
@@ -145,6 +146,11 @@ struct ContextState {
       }
     }
     children.clear();
+    const std::error_code why = make_error_code(static_cast<context_errc>(code));
+    while (ContextWaiter* w = waiters.front()) {
+      waiters.remove(w);
+      w->notify(w, why);  // under the lock: context_detach() then knows it has finished
+    }
     wake_all(ChanAccess::state(done)->close());  // the first cancel only: never throws
     return true;
   }
@@ -156,8 +162,31 @@ struct ContextState {
   std::atomic<int> err{0};    // 0 while live, else a context_errc value
   SpinLock mu;                // guards children and the transition of err; parent before child
   std::vector<std::pair<ContextState*, std::weak_ptr<ContextState>>> children;
+  WaitQueue<ContextWaiter> waiters;  // blocking calls under this context, under mu
   Timer timer;
 };
+
+std::error_code context_attach(const Context& ctx, ContextWaiter& w) noexcept {
+  ContextState* s = ctx.state_.get();
+  if (s == nullptr) {
+    return {};
+  }
+  std::lock_guard lock(s->mu);
+  if (const int code = s->err.load(std::memory_order_relaxed); code != 0) {
+    return make_error_code(static_cast<context_errc>(code));
+  }
+  s->waiters.push(&w);
+  return {};
+}
+
+void context_detach(const Context& ctx, ContextWaiter& w) noexcept {
+  ContextState* s = ctx.state_.get();
+  if (s == nullptr) {
+    return;
+  }
+  std::lock_guard lock(s->mu);  // a notify in flight holds it
+  s->waiters.remove(&w);
+}
 
 }  // namespace detail
 
