@@ -1,5 +1,7 @@
 # Tests of gopool::net and the HTTP example.
 gopool_add_test(tcp_test)
+# Cancellation reaching every context-aware wait (sleep, select, pool, TCP, wait_readable).
+gopool_add_test(context_wait_test)
 
 # End-to-end: the HTTP example under curl and raw sockets (examples/http_server).
 if(GOPOOL_BUILD_EXAMPLES)

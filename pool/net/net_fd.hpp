@@ -9,6 +9,7 @@
 #include <limits>
 #include <system_error>
 
+#include "gopool/detail/context_waiter.hpp"
 #include "gopool/detail/netpoll.hpp"
 #include "gopool/net/errors.hpp"
 #include "net/io_lock.hpp"
@@ -88,6 +89,30 @@ struct NetFd {
   std::uint32_t write_streak = 0;  // writes since the last wait (under write_lock)
 
   static constexpr std::uint32_t kFairnessOps = 64;
+};
+
+// NetCancel: ties one direction's waits on pd to a Context: its cancellation interrupts the
+// waiter, which finds error() set when it looks again. An interrupt that lands after the call
+// ended leaves a mark the next wait takes for a spurious wake-up, which every wait tolerates.
+struct NetCancel : ContextWaiter {
+  NetCancel(PollDesc* desc, bool writing) noexcept : pd(desc), write(writing) {
+    notify = &on_cancel;
+  }
+  static void on_cancel(ContextWaiter* self, std::error_code why) noexcept {
+    auto* c = static_cast<NetCancel*>(self);
+    c->why = why;
+    c->fired.store(true, std::memory_order_release);
+    netpoll_interrupt(c->pd, !c->write, c->write);
+  }
+  // The context's error once it has been cancelled, else {}.
+  std::error_code error() const noexcept {
+    return fired.load(std::memory_order_acquire) ? why : std::error_code();
+  }
+
+  PollDesc* pd;
+  bool write;
+  std::error_code why;
+  std::atomic<bool> fired{false};
 };
 
 // NetOp: acquire() for a scope; `ok` is false on an empty or closing NetFd.

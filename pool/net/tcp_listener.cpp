@@ -75,14 +75,17 @@ Result<TcpListener> TcpListener::listen(const Address& address, int backlog) {
   return l;
 }
 
-Result<TcpStream> TcpListener::accept() {
-  NetFd* fd = fd_.get();
-  NetOp op(fd);
-  if (!op.ok()) return errc::closed;
+namespace {
+
+// One accept, optionally linked to a Context (cancel). The caller holds a NetOp.
+Result<NetFd*> accept_one(NetFd* fd, const detail::NetCancel* cancel) {
   std::lock_guard lock(fd->read_lock);
   for (;;) {
     if (fd->closing()) return errc::closed;
     if (auto ec = fd->check_deadline(false)) return ec;
+    if (cancel != nullptr) {
+      if (auto ec = cancel->error()) return ec;
+    }
     const int s = ::accept4(fd->fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (s >= 0) {
       const int one = 1;
@@ -90,7 +93,7 @@ Result<TcpStream> TcpListener::accept() {
       NetFd* conn = NetFd::open(s);
       if (conn == nullptr) return errno_code(errno);
       fd->pass(false);
-      return TcpStream(conn);
+      return conn;
     }
     const int err = errno;
     // A connection reset before we took it, or a signal: look for the next one (as Go does).
@@ -98,6 +101,29 @@ Result<TcpStream> TcpListener::accept() {
     if (err != EAGAIN && err != EWOULDBLOCK) return errno_code(err);
     if (auto ec = fd->wait(false)) return ec;
   }
+}
+
+}  // namespace
+
+Result<TcpStream> TcpListener::accept() {
+  NetFd* fd = fd_.get();
+  NetOp op(fd);
+  if (!op.ok()) return errc::closed;
+  auto conn = accept_one(fd, nullptr);
+  if (!conn) return conn.error();
+  return TcpStream(*conn);
+}
+
+Result<TcpStream> TcpListener::accept(const Context& ctx) {
+  NetFd* fd = fd_.get();
+  NetOp op(fd);
+  if (!op.ok()) return errc::closed;
+  detail::NetCancel cancel(fd->pd, false);
+  detail::ContextLink link(ctx, cancel);
+  if (link.error()) return link.error();
+  auto conn = accept_one(fd, &cancel);
+  if (!conn) return conn.error();
+  return TcpStream(*conn);
 }
 
 std::error_code TcpListener::set_deadline(Clock::time_point deadline) noexcept {

@@ -14,6 +14,7 @@
 namespace gopool::net {
 
 using detail::errno_code;
+using detail::NetCancel;
 using detail::NetFd;
 using detail::NetOp;
 
@@ -72,9 +73,13 @@ Result<Address> socket_name(const NetFd* fd, bool peer) {
 // its deadline passes. Returns io()'s count (>= 0) or the error. The caller holds the lock of
 // the direction.
 template <class Io>
-std::pair<std::size_t, std::error_code> transfer(NetFd* fd, bool writing, Io&& io) {
+std::pair<std::size_t, std::error_code> transfer(NetFd* fd, bool writing, const NetCancel* cancel,
+                                                 Io&& io) {
   for (;;) {
     if (fd->closing()) return {0, errc::closed};
+    if (cancel != nullptr) {
+      if (auto ec = cancel->error()) return {0, ec};
+    }
     if (auto ec = fd->check_deadline(writing)) return {0, ec};
     const ssize_t n = io();
     if (n >= 0) return {static_cast<std::size_t>(n), {}};
@@ -112,29 +117,26 @@ Result<TcpStream> TcpStream::connect(const Address& address, Clock::time_point d
   return TcpStream(*r);
 }
 
-IoResult TcpStream::read(void* data, std::size_t size) {
-  NetFd* fd = fd_.get();
-  NetOp op(fd);
-  if (!op.ok()) return {0, errc::closed};
+namespace {
+
+// The four transfers, each with an optional Context link (cancel). The caller holds a NetOp.
+IoResult read_some(NetFd* fd, void* data, std::size_t size, const NetCancel* cancel) {
   if (size == 0) return {};
   std::lock_guard lock(fd->read_lock);
-  const auto [n, ec] = transfer(fd, false, [&] { return ::recv(fd->fd, data, size, 0); });
+  const auto [n, ec] = transfer(fd, false, cancel, [&] { return ::recv(fd->fd, data, size, 0); });
   if (ec) return {0, ec};
   if (n == 0) return {0, errc::eof};
   fd->pass(false);
   return {n, {}};
 }
 
-IoResult TcpStream::read_full(void* data, std::size_t size) {
-  NetFd* fd = fd_.get();
-  NetOp op(fd);
-  if (!op.ok()) return {0, errc::closed};
+IoResult read_all(NetFd* fd, void* data, std::size_t size, const NetCancel* cancel) {
   auto* p = static_cast<char*>(data);
   std::size_t done = 0;
   std::lock_guard lock(fd->read_lock);
   while (done < size) {
     const auto [n, ec] =
-        transfer(fd, false, [&] { return ::recv(fd->fd, p + done, size - done, 0); });
+        transfer(fd, false, cancel, [&] { return ::recv(fd->fd, p + done, size - done, 0); });
     if (ec) return {done, ec};
     if (n == 0) return {done, done == 0 ? errc::eof : errc::unexpected_eof};
     done += n;
@@ -143,33 +145,82 @@ IoResult TcpStream::read_full(void* data, std::size_t size) {
   return {done, {}};
 }
 
-IoResult TcpStream::write(const void* data, std::size_t size) {
-  NetFd* fd = fd_.get();
-  NetOp op(fd);
-  if (!op.ok()) return {0, errc::closed};
+IoResult write_some(NetFd* fd, const void* data, std::size_t size, const NetCancel* cancel) {
   if (size == 0) return {};
   std::lock_guard lock(fd->write_lock);
-  const auto [n, ec] = transfer(fd, true, [&] { return ::send(fd->fd, data, size, MSG_NOSIGNAL); });
+  const auto [n, ec] =
+      transfer(fd, true, cancel, [&] { return ::send(fd->fd, data, size, MSG_NOSIGNAL); });
   if (ec) return {0, ec};
   fd->pass(true);
   return {n, {}};
 }
 
-IoResult TcpStream::write_all(const void* data, std::size_t size) {
-  NetFd* fd = fd_.get();
-  NetOp op(fd);
-  if (!op.ok()) return {0, errc::closed};
+IoResult write_every(NetFd* fd, const void* data, std::size_t size, const NetCancel* cancel) {
   const auto* p = static_cast<const char*>(data);
   std::size_t done = 0;
   std::lock_guard lock(fd->write_lock);
   while (done < size) {
-    const auto [n, ec] =
-        transfer(fd, true, [&] { return ::send(fd->fd, p + done, size - done, MSG_NOSIGNAL); });
+    const auto [n, ec] = transfer(
+        fd, true, cancel, [&] { return ::send(fd->fd, p + done, size - done, MSG_NOSIGNAL); });
     if (ec) return {done, ec};
     done += n;
   }
   fd->pass(true);
   return {done, {}};
+}
+
+// Runs how(cancel) on fd: without a context (ctx null, cancel null) or linked to *ctx.
+template <class How>
+IoResult run(NetFd* fd, bool writing, const Context* ctx, How&& how) {
+  NetOp op(fd);
+  if (!op.ok()) return {0, errc::closed};
+  if (ctx == nullptr) return how(nullptr);
+  NetCancel cancel(fd->pd, writing);
+  detail::ContextLink link(*ctx, cancel);
+  if (link.error()) return {0, link.error()};
+  return how(&cancel);
+}
+
+}  // namespace
+
+IoResult TcpStream::read(void* data, std::size_t size) {
+  NetFd* fd = fd_.get();
+  return run(fd, false, nullptr, [&](const NetCancel* c) { return read_some(fd, data, size, c); });
+}
+
+IoResult TcpStream::read(const Context& ctx, void* data, std::size_t size) {
+  NetFd* fd = fd_.get();
+  return run(fd, false, &ctx, [&](const NetCancel* c) { return read_some(fd, data, size, c); });
+}
+
+IoResult TcpStream::read_full(void* data, std::size_t size) {
+  NetFd* fd = fd_.get();
+  return run(fd, false, nullptr, [&](const NetCancel* c) { return read_all(fd, data, size, c); });
+}
+
+IoResult TcpStream::read_full(const Context& ctx, void* data, std::size_t size) {
+  NetFd* fd = fd_.get();
+  return run(fd, false, &ctx, [&](const NetCancel* c) { return read_all(fd, data, size, c); });
+}
+
+IoResult TcpStream::write(const void* data, std::size_t size) {
+  NetFd* fd = fd_.get();
+  return run(fd, true, nullptr, [&](const NetCancel* c) { return write_some(fd, data, size, c); });
+}
+
+IoResult TcpStream::write(const Context& ctx, const void* data, std::size_t size) {
+  NetFd* fd = fd_.get();
+  return run(fd, true, &ctx, [&](const NetCancel* c) { return write_some(fd, data, size, c); });
+}
+
+IoResult TcpStream::write_all(const void* data, std::size_t size) {
+  NetFd* fd = fd_.get();
+  return run(fd, true, nullptr, [&](const NetCancel* c) { return write_every(fd, data, size, c); });
+}
+
+IoResult TcpStream::write_all(const Context& ctx, const void* data, std::size_t size) {
+  NetFd* fd = fd_.get();
+  return run(fd, true, &ctx, [&](const NetCancel* c) { return write_every(fd, data, size, c); });
 }
 
 std::error_code TcpStream::close() noexcept {

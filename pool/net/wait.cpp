@@ -6,6 +6,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "gopool/context.hpp"
 #include "net/net_fd.hpp"
 
 namespace gopool::net {
@@ -43,11 +44,15 @@ int ready_now(int fd, bool write) noexcept {
   }
 }
 
-std::error_code wait_for(int fd, bool write, Clock::time_point deadline) noexcept {
+std::error_code wait_for(int fd, bool write, Clock::time_point deadline,
+                         const Context* ctx) noexcept {
   if (fd < 0) return std::make_error_code(std::errc::bad_file_descriptor);
   int r = ready_now(fd, write);
   if (r != 0) return r > 0 ? std::error_code() : detail::errno_code(-r);
   if (deadline != kNoDeadline && deadline <= Clock::now()) return errc::timeout;
+  if (ctx != nullptr) {
+    if (std::error_code done = ctx->err()) return done;
+  }
 
   Watches& ws = watches();
   detail::PollDesc* pd = nullptr;
@@ -71,7 +76,18 @@ std::error_code wait_for(int fd, bool write, Clock::time_point deadline) noexcep
   }
 
   std::error_code result;
+  detail::NetCancel cancel(pd, write);
+  std::error_code early;
+  if (ctx != nullptr) early = detail::context_attach(*ctx, cancel);
   for (;;) {
+    if (early) {
+      result = early;
+      break;
+    }
+    if (auto ec = cancel.error()) {
+      result = ec;
+      break;
+    }
     // Registered now: a change of readiness from here on leaves a mark in pd, and readiness
     // that came before shows in poll(2).
     r = ready_now(fd, write);
@@ -90,6 +106,7 @@ std::error_code wait_for(int fd, bool write, Clock::time_point deadline) noexcep
     }
   }
 
+  if (ctx != nullptr) detail::context_detach(*ctx, cancel);
   std::lock_guard lock(ws.mu);
   auto it = ws.by_fd.find(fd);
   Watch& w = it->second;
@@ -104,11 +121,19 @@ std::error_code wait_for(int fd, bool write, Clock::time_point deadline) noexcep
 }  // namespace
 
 std::error_code wait_readable(int fd, Clock::time_point deadline) noexcept {
-  return wait_for(fd, false, deadline);
+  return wait_for(fd, false, deadline, nullptr);
 }
 
 std::error_code wait_writable(int fd, Clock::time_point deadline) noexcept {
-  return wait_for(fd, true, deadline);
+  return wait_for(fd, true, deadline, nullptr);
+}
+
+std::error_code wait_readable(int fd, const Context& ctx, Clock::time_point deadline) noexcept {
+  return wait_for(fd, false, deadline, &ctx);
+}
+
+std::error_code wait_writable(int fd, const Context& ctx, Clock::time_point deadline) noexcept {
+  return wait_for(fd, true, deadline, &ctx);
 }
 
 }  // namespace gopool::net

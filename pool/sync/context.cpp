@@ -4,6 +4,7 @@
 #include <atomic>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -104,8 +105,16 @@ struct ContextState {
  private:
   void cancel(int code, bool from_own_timer) noexcept {
     std::vector<std::shared_ptr<ContextState>> subtree;
-    if (!cancel_walk(code, subtree)) {
+    ContextWaiter* chain = nullptr;
+    if (!cancel_walk(code, subtree, chain)) {
       return;
+    }
+    const std::error_code why = make_error_code(static_cast<context_errc>(code));
+    while (chain != nullptr) {
+      ContextWaiter* w = chain;
+      chain = w->chain;  // read first: after kNotified the waiter may be gone
+      w->notify(w, why);
+      w->phase.store(ContextWaiter::kNotified, std::memory_order_release);
     }
     // With no lock held: stop the deadline timers (one may be waiting for a callback that
     // wants a lock), unlink from the parent, then drop the references (which may free nodes).
@@ -132,7 +141,8 @@ struct ContextState {
   // Under this node's lock (taken here, parent before child): marks the node done, cancels
   // the children first, then closes done. Collects strong references to the cancelled
   // descendants in subtree. False if the node was already done.
-  bool cancel_walk(int code, std::vector<std::shared_ptr<ContextState>>& subtree) noexcept {
+  bool cancel_walk(int code, std::vector<std::shared_ptr<ContextState>>& subtree,
+                   ContextWaiter*& chain) noexcept {
     std::lock_guard lock(mu);
     int expected = 0;
     if (!err.compare_exchange_strong(expected, code, std::memory_order_acq_rel)) {
@@ -140,16 +150,19 @@ struct ContextState {
     }
     for (auto& child : children) {
       if (std::shared_ptr<ContextState> c = child.second.lock()) {
-        if (c->cancel_walk(code, subtree)) {
+        if (c->cancel_walk(code, subtree, chain)) {
           subtree.push_back(std::move(c));
         }
       }
     }
     children.clear();
-    const std::error_code why = make_error_code(static_cast<context_errc>(code));
+    // The waiters are notified once the locks are released (a notify wakes a goroutine, and a
+    // lock must not be held across that); context_detach() waits for a notify in flight.
     while (ContextWaiter* w = waiters.front()) {
       waiters.remove(w);
-      w->notify(w, why);  // under the lock: context_detach() then knows it has finished
+      w->phase.store(ContextWaiter::kNotifying, std::memory_order_relaxed);
+      w->chain = chain;
+      chain = w;
     }
     wake_all(ChanAccess::state(done)->close());  // the first cancel only: never throws
     return true;
@@ -175,6 +188,7 @@ std::error_code context_attach(const Context& ctx, ContextWaiter& w) noexcept {
   if (const int code = s->err.load(std::memory_order_relaxed); code != 0) {
     return make_error_code(static_cast<context_errc>(code));
   }
+  w.phase.store(ContextWaiter::kLinked, std::memory_order_relaxed);
   s->waiters.push(&w);
   return {};
 }
@@ -184,8 +198,25 @@ void context_detach(const Context& ctx, ContextWaiter& w) noexcept {
   if (s == nullptr) {
     return;
   }
-  std::lock_guard lock(s->mu);  // a notify in flight holds it
-  s->waiters.remove(&w);
+  if (w.phase.load(std::memory_order_acquire) == ContextWaiter::kUnlinked) {
+    return;  // never linked (the context was done already)
+  }
+  {
+    std::lock_guard lock(s->mu);
+    if (w.queued) {
+      s->waiters.remove(&w);
+      w.phase.store(ContextWaiter::kUnlinked, std::memory_order_relaxed);
+      return;
+    }
+  }
+  // A cancel took w: its notify may still be running.
+  while (w.phase.load(std::memory_order_acquire) != ContextWaiter::kNotified) {
+    if (in_goroutine()) {
+      yield();
+    } else {
+      std::this_thread::yield();
+    }
+  }
 }
 
 }  // namespace detail

@@ -5,6 +5,8 @@
 // when its own state says so.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <system_error>
 
 #include "gopool/export.hpp"
@@ -16,13 +18,18 @@ class Context;
 namespace gopool::detail {
 
 struct ContextWaiter {
-  // Called at most once, with context_errc::canceled or deadline_exceeded, from whichever thread
-  // cancels (a timer callback included), under the context's lock: it must not block, must not
-  // take a lock a canceller may hold, and must not touch the Context.
+  // Called at most once, with context_errc::canceled or deadline_exceeded, from whichever
+  // goroutine or thread cancels (a timer callback included), after the context's locks are
+  // released: it must not block and must not touch the Context.
   void (*notify)(ContextWaiter* self, std::error_code why) noexcept = nullptr;
+
+  // The rest belongs to the context.
+  enum Phase : std::uint8_t { kUnlinked, kLinked, kNotifying, kNotified };
+  std::atomic<std::uint8_t> phase{kUnlinked};
   ContextWaiter* prev = nullptr;  // the context's list, under its lock
   ContextWaiter* next = nullptr;
   bool queued = false;
+  ContextWaiter* chain = nullptr;  // a cancel's list of waiters to notify
 };
 
 // context_attach: links w (its notify set) into ctx so that ctx's cancellation calls notify.
@@ -31,7 +38,8 @@ struct ContextWaiter {
 GOPOOL_API std::error_code context_attach(const Context& ctx, ContextWaiter& w) noexcept;
 
 // context_detach: unlinks w if it is still linked. Once it returns, notify is not running and
-// will never run, so w (and what notify touches) may go away. Never blocks beyond a short lock.
+// will never run, so w (and what notify touches) may go away. If a cancel has taken w already,
+// waits (yielding) until its notify has returned. Never blocks otherwise.
 GOPOOL_API void context_detach(const Context& ctx, ContextWaiter& w) noexcept;
 
 // ContextLink: attaches a ContextWaiter for a scope and detaches it at the scope's end.

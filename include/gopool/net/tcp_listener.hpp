@@ -52,6 +52,11 @@ class GOPOOL_API TcpListener {
   // should wait a little and retry, as Go's http server does). Throws std::bad_alloc.
   Result<TcpStream> accept();
 
+  // accept: as above, and a wait also ends when ctx is done, with ctx.err()
+  // (context_errc::canceled or deadline_exceeded); a ctx already done fails at once. Waiting
+  // behind another accept() is not cut short. Throws std::bad_alloc.
+  Result<TcpStream> accept(const Context& ctx);
+
   // set_deadline: the point after which accept() fails with errc::timeout; kNoDeadline removes
   // it. Applies to an accept() waiting now. Never blocks. Errors: errc::closed.
   std::error_code set_deadline(Clock::time_point deadline) noexcept;

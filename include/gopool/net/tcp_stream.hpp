@@ -13,6 +13,10 @@
 #include "gopool/net/deadline.hpp"
 #include "gopool/net/result.hpp"
 
+namespace gopool {
+class Context;
+}  // namespace gopool
+
 namespace gopool::detail {
 struct NetFd;
 struct GOPOOL_API NetFdDelete {
@@ -97,6 +101,28 @@ class GOPOOL_API TcpStream {
     return write_all(data.data(), data.size());
   }
   IoResult write_all(std::string_view data) { return write_all(data.data(), data.size()); }
+
+  // read / read_full / write / write_all with a Context: as above, and a wait for the socket
+  // also ends when ctx is done (cancelled, or its deadline passed), returning ctx.err()
+  // (context_errc::canceled or deadline_exceeded) with the bytes moved so far; a ctx already
+  // done fails at once without reading or writing. The stream's own deadlines still apply.
+  // Waiting behind another read (or write) of the same stream is not cut short. Never throws.
+  IoResult read(const Context& ctx, void* data, std::size_t size);
+  IoResult read(const Context& ctx, std::span<std::byte> buffer) {
+    return read(ctx, buffer.data(), buffer.size());
+  }
+  IoResult read(const Context& ctx, std::span<char> buffer) {
+    return read(ctx, buffer.data(), buffer.size());
+  }
+  IoResult read_full(const Context& ctx, void* data, std::size_t size);
+  IoResult write(const Context& ctx, const void* data, std::size_t size);
+  IoResult write(const Context& ctx, std::string_view data) {
+    return write(ctx, data.data(), data.size());
+  }
+  IoResult write_all(const Context& ctx, const void* data, std::size_t size);
+  IoResult write_all(const Context& ctx, std::string_view data) {
+    return write_all(ctx, data.data(), data.size());
+  }
 
   // close: wakes every read and write waiting on the stream (they return errc::closed), waits
   // until they have left (briefly: a goroutine yields, a thread yields), then closes the socket;

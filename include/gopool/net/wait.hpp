@@ -8,6 +8,10 @@
 #include "gopool/export.hpp"
 #include "gopool/net/deadline.hpp"
 
+namespace gopool {
+class Context;
+}  // namespace gopool
+
 namespace gopool::net {
 
 // wait_readable: returns {} once fd is readable (data, end of file, a hang-up or an error
@@ -24,5 +28,13 @@ GOPOOL_API std::error_code wait_readable(int fd, Clock::time_point deadline = kN
 
 // wait_writable: as wait_readable, until fd is writable (room in its buffer, or an error pending).
 GOPOOL_API std::error_code wait_writable(int fd, Clock::time_point deadline = kNoDeadline) noexcept;
+
+// wait_readable / wait_writable with a Context: as above, and the wait also ends when ctx is
+// done, returning ctx.err() (context_errc::canceled or deadline_exceeded); a ready fd wins over
+// a ctx already done only if it is ready at the first look. Never throws.
+GOPOOL_API std::error_code wait_readable(int fd, const Context& ctx,
+                                         Clock::time_point deadline = kNoDeadline) noexcept;
+GOPOOL_API std::error_code wait_writable(int fd, const Context& ctx,
+                                         Clock::time_point deadline = kNoDeadline) noexcept;
 
 }  // namespace gopool::net
