@@ -1,7 +1,7 @@
 // Cancellation reaches parked waiters: every context-aware wait (sleep, select on done(), a
-// pool's blocked post, TCP read / write / accept, wait_readable) returns ctx.err() once its
-// Context is cancelled or its deadline passes, from goroutines and from threads; a cancel racing
-// the wait's own ending gives exactly one outcome.
+// pool's blocked post, a Semaphore, TCP read / write / accept, wait_readable) returns ctx.err()
+// once its Context is cancelled or its deadline passes, from goroutines and from threads; a cancel
+// racing the wait's own ending gives exactly one outcome.
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
@@ -18,6 +18,7 @@
 #include <gopool/pool.hpp>
 #include <gopool/runtime.hpp>
 #include <gopool/select.hpp>
+#include <gopool/semaphore.hpp>
 #include <gopool/wait_group.hpp>
 
 #include "gopool/detail/netpoll.hpp"
@@ -291,4 +292,74 @@ TEST_CASE("wait_readable(fd, ctx) on the user's own pipe") {
   in_goroutine(check);
   close(fds[0]);
   close(fds[1]);
+}
+
+TEST_CASE("Semaphore::acquire(ctx): the cancel withdraws a waiter and lets smaller ones through") {
+  auto check = [] {
+    gopool::Semaphore sem(2);
+    auto done = gopool::with_cancel(gopool::background());
+    done.cancel();
+    CHECK_FALSE(sem.acquire(done, 1));  // available now: taken although ctx is done
+    CHECK(sem.acquire(done, 5) == context_errc::canceled);
+    CHECK(sem.available() == 1);
+
+    // A big request waits at the head; a small one queues behind it (FIFO). Cancelling the
+    // big one lets the small one have the permit that is there.
+    auto big_ctx = gopool::with_cancel(gopool::background());
+    std::error_code big = std::make_error_code(std::errc::io_error);
+    std::error_code small = std::make_error_code(std::errc::io_error);
+    gopool::WaitGroup wg;
+    wg.add(2);
+    gopool::go([&] {
+      big = sem.acquire(big_ctx, 3);
+      wg.done();
+    });
+    REQUIRE(gopool::test::wait_until([&] { return sem.waiters() == 1; }));
+    gopool::go([&] {
+      small = sem.acquire(gopool::background(), 1);
+      wg.done();
+    });
+    REQUIRE(gopool::test::wait_until([&] { return sem.waiters() == 2; }));
+    big_ctx.cancel();
+    wg.wait();
+    CHECK(big == context_errc::canceled);
+    CHECK_FALSE(small);
+    CHECK(sem.available() == 0);
+    CHECK(sem.waiters() == 0);
+    CHECK_THROWS_AS((void)sem.acquire(gopool::background(), -1), std::invalid_argument);
+  };
+  check();
+  in_goroutine(check);
+}
+
+TEST_CASE("Semaphore::acquire(ctx): a cancel racing a release, many times: one outcome each") {
+  in_goroutine([] {
+    gopool::Semaphore sem(0);
+    constexpr int kRounds = 2000;
+    std::atomic<int> got{0};
+    std::atomic<int> canceled{0};
+    for (int i = 0; i < kRounds; ++i) {
+      auto ctx = gopool::with_cancel(gopool::background());
+      gopool::WaitGroup wg;
+      wg.add(3);
+      gopool::go([&] {
+        (sem.acquire(ctx, 1) ? canceled : got).fetch_add(1);
+        wg.done();
+      });
+      gopool::go([&] {
+        sem.release(1);
+        wg.done();
+      });
+      gopool::go([&] {
+        ctx.cancel();
+        wg.done();
+      });
+      wg.wait();
+      // A permit not taken stays: take it back so every round starts at zero.
+      (void)sem.try_acquire(1);
+      CHECK(sem.available() == 0);
+    }
+    CHECK(got.load() + canceled.load() == kRounds);
+    CHECK(sem.waiters() == 0);
+  });
 }

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <system_error>
 
 #include "gopool/detail/deadline.hpp"
 #include "gopool/detail/spin_lock.hpp"
@@ -15,6 +16,8 @@
 #include "gopool/runtime.hpp"
 
 namespace gopool {
+
+class Context;
 
 // Semaphore: a count of permits. acquire(n) takes n permits, waiting until they are there;
 // release(n) gives n back. Waiters are served FIFO: a waiter asking for many permits is not
@@ -49,6 +52,12 @@ class GOPOOL_API Semaphore {
   }
   bool acquire_until(Clock::time_point deadline, std::int64_t n = 1);
 
+  // acquire: as acquire(n), but gives up when ctx is done while waiting (x/sync's
+  // Weighted.Acquire): returns {} once the permits are taken, or ctx.err()
+  // (context_errc::canceled or deadline_exceeded) with none taken. Permits available now are
+  // taken even if ctx is done already. Throws std::invalid_argument for n < 0.
+  std::error_code acquire(const Context& ctx, std::int64_t n = 1);
+
   // release: returns n permits and wakes the waiters they now satisfy, in order. Never
   // blocks. Throws std::invalid_argument for n < 0, std::overflow_error if the count would
   // overflow (nothing changes then).
@@ -70,6 +79,8 @@ class GOPOOL_API Semaphore {
     bool queued = false;
   };
   static constexpr detail::WaitState::Result kGranted = detail::WaitState::kFirstResult;
+  static constexpr detail::WaitState::Result kCanceled = detail::WaitState::kFirstResult + 1;
+  struct Canceller;  // a context-aware acquire's link to its Context
 
   // Under mu_: takes n permits if nobody queues ahead and enough are there.
   bool take_locked(std::int64_t n) noexcept;

@@ -1,5 +1,8 @@
 #include "gopool/semaphore.hpp"
 
+#include "gopool/context.hpp"
+#include "gopool/detail/context_waiter.hpp"
+
 #include <limits>
 #include <mutex>
 #include <stdexcept>
@@ -110,6 +113,60 @@ bool Semaphore::acquire_until(Clock::time_point deadline, std::int64_t n) {
   }
   wake(granted);
   return false;
+}
+
+// Takes a waiting acquire(ctx, n) off the queue when its context ends, unless a release() has
+// granted its permits first (then that release's wake-up stands).
+struct Semaphore::Canceller : detail::ContextWaiter {
+  Canceller(Semaphore* s, Waiter* w) noexcept : sem(s), me(w) { notify = &on_cancel; }
+
+  static void on_cancel(ContextWaiter* self, std::error_code /*why*/) noexcept {
+    static_cast<Canceller*>(self)->withdraw();
+  }
+
+  void withdraw() noexcept {
+    Waiter* granted = nullptr;
+    {
+      std::lock_guard lock(sem->mu_);
+      if (!me->queued) {
+        return;
+      }
+      sem->queue_.remove(me);
+      granted = sem->grant_locked();  // smaller requests queued behind us may fit now
+    }
+    wake(granted);
+    me->ws.wake(kCanceled);
+  }
+
+  Semaphore* sem;
+  Waiter* me;
+};
+
+std::error_code Semaphore::acquire(const Context& ctx, std::int64_t n) {
+  check_count(n, "gopool: Semaphore::acquire of a negative count");
+  if (n == 0) {
+    return {};
+  }
+  Waiter me(n);
+  {
+    std::lock_guard lock(mu_);
+    if (take_locked(n)) {
+      return {};
+    }
+    if (std::error_code done = ctx.err()) {
+      return done;
+    }
+    queue_.push(&me);
+  }
+  Canceller canceller(this, &me);
+  const detail::ContextLink link(ctx, canceller);
+  if (link.error()) {
+    canceller.withdraw();  // done between the check and the link
+  }
+  if (me.ws.wait(detail::WaitReason::semaphore) == kGranted) {
+    return {};
+  }
+  return ctx.err();
 }
 
 void Semaphore::release(std::int64_t n) {
