@@ -72,9 +72,9 @@ TEST_CASE("when_all over futures of different types, void and references include
   gopool::Promise<int&> pr;
   int target = 0;
   auto all = gopool::when_all(pi.get_future(), ps.get_future(), pv.get_future(), pr.get_future());
-  static_assert(std::is_same_v<decltype(all), gopool::Future<std::tuple<int, std::string,
-                                                                        std::monostate,
-                                                                        std::reference_wrapper<int>>>>);
+  static_assert(
+      std::is_same_v<decltype(all), gopool::Future<std::tuple<int, std::string, std::monostate,
+                                                              std::reference_wrapper<int>>>>);
   gopool::go([&] { ps.set_value("s"); });
   std::thread t([&] { pv.set_value(); });
   pr.set_value(target);
@@ -214,10 +214,9 @@ TEST_CASE("when_any over different types, and a first failure") {
 }
 
 TEST_CASE("then chains run on goroutines and carry values and exceptions") {
-  auto chained =
-      gopool::make_ready_future(20).then([](int x) { return x + 1; }).then([](int x) {
-        return std::to_string(x) + (gopool::in_goroutine() ? " on a goroutine" : " elsewhere");
-      });
+  auto chained = gopool::make_ready_future(20).then([](int x) { return x + 1; }).then([](int x) {
+    return std::to_string(x) + (gopool::in_goroutine() ? " on a goroutine" : " elsewhere");
+  });
   CHECK(chained.get() == "21 on a goroutine");
 
   // A source that becomes ready later, set by a thread.
@@ -242,16 +241,16 @@ TEST_CASE("then chains run on goroutines and carry values and exceptions") {
 
   // A source's exception skips f and reaches the end of the chain.
   bool called = false;
-  auto failed = gopool::make_exceptional_future<int>(
-                    std::make_exception_ptr(std::runtime_error("source")))
-                    .then([&called](int x) {
-                      called = true;
-                      return x;
-                    })
-                    .then([&called](int x) {
-                      called = true;
-                      return x;
-                    });
+  auto failed =
+      gopool::make_exceptional_future<int>(std::make_exception_ptr(std::runtime_error("source")))
+          .then([&called](int x) {
+            called = true;
+            return x;
+          })
+          .then([&called](int x) {
+            called = true;
+            return x;
+          });
   CHECK_THROWS_WITH_AS(failed.get(), "source", std::runtime_error);
   CHECK_FALSE(called);
 
@@ -436,7 +435,9 @@ TEST_CASE("dropping the combined future or the then future does not block or lea
     (void)all;
   }
   gopool::Promise<int> q;
-  { auto dropped = q.get_future().then([](int x) { return x; }); }
+  {
+    auto dropped = q.get_future().then([](int x) { return x; });
+  }
   q.set_value(1);
   for (auto& promise : p.promises) {
     promise.set_value(1);

@@ -144,8 +144,7 @@ class WhenAllVector final : public WhenAll<WhenAllVector<T>, std::vector<WhenEle
  private:
   using Node = WhenNode<WhenAllVector>;
 
-  explicit WhenAllVector(std::size_t n)
-      : Base(n), slots_(n), nodes_(std::make_unique<Node[]>(n)) {}
+  explicit WhenAllVector(std::size_t n) : Base(n), slots_(n), nodes_(std::make_unique<Node[]>(n)) {}
 
   static void arrive(FutureContinuation* c) noexcept {
     auto* node = static_cast<Node*>(c);

@@ -95,8 +95,7 @@ class WhenAnyVector final : public WhenAny<WhenAnyVector<T>, std::pair<std::size
 // WhenAnyVariant: when_any over futures of different types.
 template <class... T>
 class WhenAnyVariant final
-    : public WhenAny<WhenAnyVariant<T...>,
-                     std::pair<std::size_t, std::variant<WhenElem<T>...>>> {
+    : public WhenAny<WhenAnyVariant<T...>, std::pair<std::size_t, std::variant<WhenElem<T>...>>> {
   using Base = WhenAny<WhenAnyVariant, std::pair<std::size_t, std::variant<WhenElem<T>...>>>;
   friend Base;
 
@@ -138,8 +137,8 @@ class WhenAnyVariant final
         self->promise_.set_exception(src->take_error());
       } else {
         self->promise_.set_result_of([&] {
-          return Result(I, std::variant<WhenElem<T>...>(std::in_place_index<I>,
-                                                          take_elem<Src>(src)));
+          return Result(I,
+                        std::variant<WhenElem<T>...>(std::in_place_index<I>, take_elem<Src>(src)));
         });
       }
     }
@@ -173,8 +172,8 @@ Future<std::pair<std::size_t, detail::WhenElem<T>>> when_any(std::vector<Future<
 // future. Throws std::future_error — no_state if an input is invalid, future_already_retrieved
 // if the same future is passed twice — and std::bad_alloc, each consuming nothing.
 template <class T0, class... T>
-Future<std::pair<std::size_t, std::variant<detail::WhenElem<T0>, detail::WhenElem<T>...>>>
-when_any(Future<T0>&& f0, Future<T>&&... fs) {
+Future<std::pair<std::size_t, std::variant<detail::WhenElem<T0>, detail::WhenElem<T>...>>> when_any(
+    Future<T0>&& f0, Future<T>&&... fs) {
   detail::check_inputs(f0, fs...);
   return detail::WhenAnyVariant<T0, T...>::start(f0, fs...);
 }
