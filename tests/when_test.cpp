@@ -63,6 +63,16 @@ struct Promises {
   std::vector<gopool::Future<T>> futures;
 };
 
+// then() accepts f(T) for Future<T> and f() for Future<void>, nothing else.
+template <class Fut, class F>
+concept CanThen = requires(Fut f, F fn) {
+  f.then(fn);
+};
+static_assert(CanThen<gopool::Future<int>, int (*)(int)>);
+static_assert(!CanThen<gopool::Future<int>, int (*)()>);
+static_assert(CanThen<gopool::Future<void>, int (*)()>);
+static_assert(!CanThen<gopool::Future<void>, int (*)(int)>);
+
 }  // namespace
 
 TEST_CASE("when_all over futures of different types, void and references included") {

@@ -5,7 +5,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <concepts>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -237,6 +236,12 @@ class FutureState<void> final : public FutureCore {
   throw std::future_error(code);
 }
 
+// ThenInvocable: whether then() accepts F: F(T) (F(T&) for a reference T), F() for void.
+template <class F, class T>
+struct ThenInvocable : std::bool_constant<std::is_invocable_v<F, T>> {};
+template <class F>
+struct ThenInvocable<F, void> : std::bool_constant<std::is_invocable_v<F>> {};
+
 // ThenResult: what then(f) makes a future of: f(T) (f(T&) for a reference T), f() for void.
 template <class T, class F>
 struct ThenResultOf {
@@ -367,10 +372,8 @@ class Future {
   // !valid(), std::system_error (errc::null_task) for a null function pointer or an empty
   // std::function, std::bad_alloc — each leaving this future as it was.
   template <class F>
-  requires std::invocable<std::decay_t<F>> ||
-      (!std::is_void_v<T> && std::invocable<std::decay_t<F>, T>)
-          Future<detail::ThenResult<T, F>> then(
-              F&& f, std::source_location where = std::source_location::current()) {
+  requires detail::ThenInvocable<std::decay_t<F>, T>::value Future<detail::ThenResult<T, F>> then(
+      F&& f, std::source_location where = std::source_location::current()) {
     check();
     if (detail::is_null_callable(f)) {
       throw std::system_error(make_error_code(errc::null_task));
