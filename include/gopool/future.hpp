@@ -1,5 +1,6 @@
 // Future<T> / Promise<T>: a one-shot value (or exception) handed from one goroutine or thread to
-// another, and async(f, args...) = go + future. Waiting parks a goroutine or blocks a thread.
+// another, and async(f, args...) = go + future. Waiting parks a goroutine or blocks a thread;
+// then() chains work onto a future without anyone waiting.
 #pragma once
 
 #include <atomic>
@@ -10,12 +11,17 @@
 #include <future>
 #include <memory>
 #include <optional>
+#include <source_location>
+#include <system_error>
 #include <tuple>
 #include <type_traits>
 #include <utility>
 
+#include "gopool/detail/context_waiter.hpp"
 #include "gopool/detail/deadline.hpp"
+#include "gopool/detail/null_callable.hpp"
 #include "gopool/detail/wait_state.hpp"
+#include "gopool/errors.hpp"
 #include "gopool/runtime.hpp"
 
 namespace gopool {
@@ -27,8 +33,17 @@ class Promise;
 
 namespace detail {
 
-// FutureCore: the untyped half of a future's shared state: readiness, the single waiter, the
-// exception and the reference count. One allocation holds it and the value.
+// FutureContinuation: what runs when a future's result arrives, instead of a waiter: then()'s
+// hand-off to a goroutine, a combinator's bookkeeping. fire() is called exactly once, by
+// whoever makes the future ready (inside Promise::set_*, so it must not block) or at once by
+// FutureCore::on_ready if the result is already there. It owns the future's reference.
+struct FutureContinuation {
+  void (*fire)(FutureContinuation* self) noexcept = nullptr;
+};
+
+// FutureCore: the untyped half of a future's shared state: readiness, the single waiter (or
+// the continuation), the exception and the reference count. One allocation holds it and the
+// value.
 class FutureCore {
  public:
   FutureCore(const FutureCore&) = delete;
@@ -37,11 +52,28 @@ class FutureCore {
   // True once a value or an exception is stored.
   bool ready() const noexcept { return state_.load(std::memory_order_acquire) == kReady; }
 
-  // Publishes the stored result and wakes the waiter, if any. Called once.
+  // Publishes the stored result and wakes the waiter or fires the continuation, if any. Called
+  // once. A context-aware waiter that withdrew first (see wait(ctx)) left kPending behind.
   void mark_ready() noexcept {
     const std::uintptr_t old = state_.exchange(kReady, std::memory_order_acq_rel);
-    if (old != kPending) {
+    if ((old & kContinuationTag) != 0) {
+      auto* c = reinterpret_cast<FutureContinuation*>(old & ~kContinuationTag);
+      c->fire(c);
+    } else if (old != kPending) {
       reinterpret_cast<WaitState*>(old)->wake(kWoken);
+    }
+  }
+
+  // on_ready: hands the future's reference to c, whose fire() runs once the result is there:
+  // in mark_ready(), or here and now if it already is. Never blocks. Only for the one owner of
+  // the future, instead of any further wait.
+  void on_ready(FutureContinuation* c) noexcept {
+    static_assert(alignof(FutureContinuation) > kContinuationTag);
+    std::uintptr_t expected = kPending;
+    if (!state_.compare_exchange_strong(expected,
+                                        reinterpret_cast<std::uintptr_t>(c) | kContinuationTag,
+                                        std::memory_order_acq_rel, std::memory_order_acquire)) {
+      c->fire(c);  // already ready (the owner is not waiting, so nothing else can be there)
     }
   }
 
@@ -76,6 +108,52 @@ class FutureCore {
     return true;
   }
 
+  // Blocks until ready or ctx is done (a goroutine parks, a thread waits). {} when ready
+  // (readiness wins when both hold), else ctx.err(); the future then stays as it was.
+  std::error_code wait(const Context& ctx) noexcept {
+    if (ready()) {
+      return {};
+    }
+    // The setter (mark_ready's exchange) and the context (notify's CAS back to kPending) race
+    // for `me` in state_; only the winner wakes it, so it is woken exactly once.
+    struct CtxWaiter : ContextWaiter {
+      WaitState ws;
+      FutureCore* core = nullptr;
+      std::error_code why;
+      static void on_cancel(ContextWaiter* self, std::error_code why) noexcept {
+        auto* w = static_cast<CtxWaiter*>(self);
+        std::uintptr_t expected = reinterpret_cast<std::uintptr_t>(&w->ws);
+        if (w->core->state_.compare_exchange_strong(expected, kPending, std::memory_order_acq_rel,
+                                                    std::memory_order_acquire)) {
+          w->why = why;
+          w->ws.wake(kCanceled);
+        }
+      }
+    } me;
+    me.notify = &CtxWaiter::on_cancel;
+    me.core = this;
+    const auto mine = reinterpret_cast<std::uintptr_t>(&me.ws);
+    std::uintptr_t expected = kPending;
+    // Publish `me` before linking into ctx, so that a notify always finds it.
+    if (!state_.compare_exchange_strong(expected, mine, std::memory_order_acq_rel,
+                                        std::memory_order_acquire)) {
+      return {};  // became ready meanwhile
+    }
+    ContextLink link(ctx, me);  // declared after `me`: detached before `me` goes away
+    if (link.error()) {
+      // ctx was done already: withdraw, unless the setter took `me` first.
+      expected = mine;
+      if (state_.compare_exchange_strong(expected, kPending, std::memory_order_acq_rel,
+                                         std::memory_order_acquire)) {
+        return link.error();
+      }
+    }
+    if (me.ws.wait(WaitReason::future) == kCanceled) {
+      return me.why;
+    }
+    return {};
+  }
+
   // Drops one of the (at most two) references; the last one frees the state.
   void release() noexcept {
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
@@ -99,9 +177,13 @@ class FutureCore {
  private:
   static constexpr std::uintptr_t kPending = 0;
   static constexpr std::uintptr_t kReady = 1;
+  static constexpr std::uintptr_t kContinuationTag = 2;
   static constexpr WaitState::Result kWoken = WaitState::kFirstResult;
+  static constexpr WaitState::Result kCanceled = WaitState::kFirstResult + 1;
+  static_assert(alignof(WaitState) > kContinuationTag);
 
-  // kPending, kReady, or the waiting WaitState* (pending with a waiter).
+  // kPending, kReady, the waiting WaitState* (pending with a waiter), or a FutureContinuation*
+  // tagged with kContinuationTag (pending, and then() or a combinator took the future).
   std::atomic<std::uintptr_t> state_{kPending};
   std::atomic<std::uint32_t> refs_{2};
   void (*destroy_)(FutureCore*);
@@ -154,12 +236,43 @@ class FutureState<void> final : public FutureCore {
   throw std::future_error(code);
 }
 
+// ThenInvocable: whether then() accepts F: F(T) (F(T&) for a reference T), F() for void.
+template <class F, class T>
+struct ThenInvocable : std::bool_constant<std::is_invocable_v<F, T>> {};
+template <class F>
+struct ThenInvocable<F, void> : std::bool_constant<std::is_invocable_v<F>> {};
+
+// ThenResult: what then(f) makes a future of: f(T) (f(T&) for a reference T), f() for void.
+template <class T, class F>
+struct ThenResultOf {
+  using type = std::invoke_result_t<F, T>;
+};
+template <class F>
+struct ThenResultOf<void, F> {
+  using type = std::invoke_result_t<F>;
+};
+template <class T, class F>
+using ThenResult = typename ThenResultOf<T, std::decay_t<F>>::type;
+
+template <class T, class Fn>
+class ThenState;
+
+// FutureAccess: how the combinators (when_all, when_any) take the shared state out of a future.
+struct FutureAccess {
+  // take: the state of f, which is left invalid; the caller owns its reference.
+  template <class T>
+  static FutureState<T>* take(Future<T>& f) noexcept {
+    return std::exchange(f.state_, nullptr);
+  }
+};
+
 }  // namespace detail
 
 // Future<T>: the receiving end of a one-shot result (T may be void or a reference). Move-only.
-// get() may be called once; afterwards (and on a default-constructed or moved-from future)
-// valid() is false. Destroying a future that is not ready does not block: the result is
-// discarded when it arrives.
+// get() (or then(), or a combinator) may consume it once; afterwards (and on a
+// default-constructed or moved-from future) valid() is false. Destroying a future that is not
+// ready does not block: the result is discarded when it arrives. One owner at a time: two
+// goroutines must not use the same Future at once (as std::future).
 template <class T>
 class Future {
  public:
@@ -228,8 +341,54 @@ class Future {
     return holder.state->take_value();
   }
 
+  // wait: blocks until ready or ctx is done (a goroutine parks, a thread waits), whichever comes
+  // first. Returns {} when ready — also if ctx is done too — else ctx.err()
+  // (context_errc::canceled or deadline_exceeded), and the future stays valid for a later
+  // wait or get. Throws std::future_error (no_state) if !valid().
+  std::error_code wait(const Context& ctx) const {
+    check();
+    return state_->wait(ctx);
+  }
+
+  // get: as get(), but gives up when ctx is done first: then it throws
+  // std::system_error(ctx.err()) and the future stays valid, so get() can be tried again.
+  // A result that is there wins over a ctx that is done. Throws std::future_error (no_state) if
+  // !valid(), and whatever get() throws.
+  T get(const Context& ctx) {
+    if (const std::error_code ec = wait(ctx)) {
+      throw std::system_error(ec);
+    }
+    return get();
+  }
+
+  // then: consumes this future (valid() is false afterwards) and returns a future of f(value)
+  // — f() for Future<void>, f(T&) for a reference T. Once the result is there, f runs on a
+  // goroutine of its own, started by whoever set the result (at once if it is already there);
+  // until then nothing waits, no goroutine and no thread. If this future holds an exception, f
+  // is not called and the returned future holds that exception; what f throws goes to the
+  // returned future too, and so does a failure to start the goroutine (std::system_error). f is
+  // decay-copied and may be move-only; it may return void or a reference (which is kept as
+  // such: keep the referent alive). Never blocks. Throws std::future_error (no_state) if
+  // !valid(), std::system_error (errc::null_task) for a null function pointer or an empty
+  // std::function, std::bad_alloc — each leaving this future as it was.
+  template <class F>
+  requires detail::ThenInvocable<std::decay_t<F>, T>::value Future<detail::ThenResult<T, F>> then(
+      F&& f, std::source_location where = std::source_location::current()) {
+    check();
+    if (detail::is_null_callable(f)) {
+      throw std::system_error(make_error_code(errc::null_task));
+    }
+    using Cont = detail::ThenState<T, std::decay_t<F>>;
+    auto* cont = new Cont(std::forward<F>(f), where);  // throws before anything is consumed
+    Future<detail::ThenResult<T, F>> result = cont->get_future();
+    cont->source = std::exchange(state_, nullptr);
+    cont->source->on_ready(cont);
+    return result;
+  }
+
  private:
   friend class Promise<T>;
+  friend struct detail::FutureAccess;
   using State = detail::FutureState<T>;
 
   struct Holder {
@@ -376,6 +535,67 @@ class Promise {
   bool retrieved_ = false;
   bool satisfied_ = false;
 };
+
+namespace detail {
+
+// ThenState: then()'s continuation: the source's reference, the function and the promise of
+// its result. When the source is ready it starts a goroutine that runs the function and then
+// frees this state.
+template <class T, class Fn>
+class ThenState final : public FutureContinuation {
+ public:
+  using R = ThenResult<T, Fn>;
+
+  template <class F>
+  ThenState(F&& f, const std::source_location& where) : fn_(std::forward<F>(f)), where_(where) {
+    fire = &on_fire;
+  }
+
+  Future<R> get_future() { return promise_.get_future(); }
+
+  FutureState<T>* source = nullptr;  // owned reference, set by then()
+
+ private:
+  static void on_fire(FutureContinuation* self) noexcept {
+    auto* me = static_cast<ThenState*>(self);
+    try {
+      go([me] { me->run(); }, me->where_);
+    } catch (...) {
+      // No goroutine could be started: the result's future learns why, f never runs.
+      std::unique_ptr<ThenState> owner(me);
+      owner->promise_.set_exception(std::current_exception());
+      owner->source->release();
+    }
+  }
+
+  void run() noexcept {
+    std::unique_ptr<ThenState> owner(this);
+    FutureState<T>* src = std::exchange(source, nullptr);
+    if (src->error()) {
+      std::exception_ptr e = src->take_error();
+      src->release();
+      promise_.set_exception(std::move(e));
+      return;
+    }
+    promise_.set_result_of([&]() -> R {
+      struct Release {
+        FutureState<T>* s;
+        ~Release() { s->release(); }
+      } release{src};
+      if constexpr (std::is_void_v<T>) {
+        return std::invoke(std::move(fn_));
+      } else {
+        return std::invoke(std::move(fn_), src->take_value());
+      }
+    });
+  }
+
+  Fn fn_;
+  std::source_location where_;
+  Promise<R> promise_;
+};
+
+}  // namespace detail
 
 // make_ready_future: a future that already holds value (or nothing, for void). Throws
 // std::bad_alloc, or what constructing the value throws.

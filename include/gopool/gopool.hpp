@@ -6,6 +6,7 @@
 #include "gopool/debug.hpp"
 #include "gopool/errors.hpp"
 #include "gopool/future.hpp"
+#include "gopool/join_set.hpp"
 #include "gopool/leak_check.hpp"
 #include "gopool/multi_pool.hpp"
 #include "gopool/multi_pool_with_func.hpp"
@@ -22,3 +23,5 @@
 #include "gopool/semaphore.hpp"
 #include "gopool/ticker.hpp"
 #include "gopool/wait_group.hpp"
+#include "gopool/when_all.hpp"
+#include "gopool/when_any.hpp"

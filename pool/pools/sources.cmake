@@ -8,4 +8,5 @@ list(APPEND GOPOOL_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/pool_core.cpp
   ${CMAKE_CURRENT_LIST_DIR}/registry.cpp
   ${CMAKE_CURRENT_LIST_DIR}/default_pool.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/multi_pool.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/multi_pool.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/join_set.cpp)

@@ -14,31 +14,13 @@
 #include <utility>
 
 #include "gopool/detail/coop_budget.hpp"
+#include "gopool/detail/null_callable.hpp"
 #include "gopool/detail/pool_base.hpp"
 #include "gopool/detail/task.hpp"
 #include "gopool/future.hpp"
 #include "gopool/reject_policy.hpp"
 
 namespace gopool::detail {
-
-template <class T>
-struct IsStdFunction : std::false_type {};
-template <class R, class... A>
-struct IsStdFunction<std::function<R(A...)>> : std::true_type {};
-
-// is_null_callable: true for a null function (member) pointer, an empty std::function or an
-// empty Task; a pool refuses those with errc::null_task.
-template <class F>
-bool is_null_callable(const F& f) noexcept {
-  using D = std::remove_cvref_t<F>;
-  if constexpr (std::is_pointer_v<D> || std::is_member_pointer_v<D>) {
-    return f == nullptr;
-  } else if constexpr (IsStdFunction<D>::value || std::is_same_v<D, Task>) {
-    return !f;
-  } else {
-    return false;
-  }
-}
 
 // PostableTask: what post() accepts: a callable invocable with no arguments.
 template <class F>

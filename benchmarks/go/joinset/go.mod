@@ -1,0 +1,3 @@
+module gopool/benchmarks/go/joinset
+
+go 1.19
