@@ -254,6 +254,35 @@ TEST_CASE("a task's exception is logged with the pool, the post site and the dem
   }
 }
 
+TEST_CASE("a task run by caller_runs that throws is logged with its post site too") {
+  std::ostringstream log;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+  gopool::PoolOptions options = named("reg-caller");
+  options.logger = std::make_shared<spdlog::logger>("reg-caller", sink);
+  options.nonblocking = true;
+  options.on_reject = gopool::RejectPolicy::caller_runs;
+  {
+    gopool::Pool pool(1, options);
+    std::atomic<bool> release{false};
+    REQUIRE_FALSE(pool.post([&] {
+      while (!release.load())
+        gopool::sleep_for(std::chrono::microseconds(100));
+    }));
+    const unsigned line = __LINE__ + 1;
+    const std::error_code ec = pool.post([] { throw std::runtime_error("in the caller"); });
+    CHECK(ec == gopool::errc::pool_overload);
+    release = true;
+    pool.wait();
+    options.logger->flush();
+    const std::string text = log.str();
+    INFO(text);
+    CHECK(text.find("pool \"reg-caller\"") != std::string::npos);
+    CHECK(text.find("pool_registry_test.cpp:" + std::to_string(line)) != std::string::npos);
+    CHECK(text.find("std::runtime_error: in the caller") != std::string::npos);
+    CHECK(pool.stats().exceptions == 1);
+  }
+}
+
 TEST_CASE("dumps and stats taken while pools come and go never read a freed pool name") {
   // A worker's label is its pool's name: each pool's workers clear it before they let the pool
   // go, and readers copy it under the runtime's lock (ASan builds catch a freed read).

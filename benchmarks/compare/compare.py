@@ -43,6 +43,7 @@ GO_PROGRAMS = {  # name -> source folder of the Go programs the driver builds
     "compare_go": HERE / "go",
     "echo_go": ROOT / "benchmarks" / "go" / "echo",
     "http_go": ROOT / "benchmarks" / "go" / "http",
+    "joinset_go": ROOT / "benchmarks" / "go" / "joinset",
 }
 
 
@@ -171,6 +172,37 @@ def echo_point(system: str) -> Callable[[Context], Measure]:
         if not m:
             raise Failure(f"{system} echo: no msgs_per_sec in its output")
         return Measure(float(m.group(1)))
+
+    return run
+
+
+def gopool_bench_ms(bench: str, n: int) -> Callable[[Context], Measure]:
+    """One gopool_bench benchmark at size n (its Arg), wall ms per iteration."""
+
+    def run(ctx: Context) -> Measure:
+        out = run_process([program(ctx, "gopool_bench"), f"--benchmark_filter=^{bench}/{n}(/|$)",
+                           "--benchmark_format=json",
+                           "--benchmark_min_time=0.2" if ctx.quick else "--benchmark_min_time=1"],
+                          ctx.timeout)
+        try:
+            b = json.loads(out)["benchmarks"][0]
+            return Measure(float(b["real_time"]))
+        except (ValueError, KeyError, IndexError) as e:
+            raise Failure(f"gopool_bench {bench}: unreadable output ({e})") from None
+
+    return run
+
+
+def go_ms(name: str, args: list) -> Callable[[Context], Measure]:
+    """One of benchmarks/go/'s programs that print a line "<what> ... <ms> ms": its median ms."""
+
+    def run(ctx: Context) -> Measure:
+        out = run_process([program(ctx, name)] + args, ctx.timeout)
+        for line in out.splitlines():
+            m = re.search(r"\s([0-9.]+) ms\s*$", line)
+            if m:
+                return Measure(float(m.group(1)))
+        raise Failure(f"{name}: no 'ms' line in its output")
 
     return run
 
@@ -334,6 +366,18 @@ def workloads(quick: bool) -> list:
             System("gopool", A("compare_gopool", "sleep10ms", n_sleep10, 0), "Pool of 50 000"),
             System("go", A("compare_go", "sleep10ms", n_sleep10, 0), "channel semaphore"),
         ], secondary={"peak_rss_mib": ("peak RSS", "MiB", True)}),
+        Workload("joinset", "100,000 tiny tasks collected as they finish, 2 threads", "ms", True, [
+            System("gopool", gopool_bench_ms("BM_JoinSetFanOut", 100_000),
+                   "JoinSet spawn + next (gopool_bench)"),
+            System("go", go_ms("joinset_go", ["-tasks", "100000", "-reps", "1"]),
+                   "goroutines + a results channel"),
+        ]),
+        Workload("when_all", "when_all over 100,000 ready futures", "ms", True, [
+            System("gopool", gopool_bench_ms("BM_WhenAllReady", 100_000),
+                   "when_all(vector) + get (gopool_bench)"),
+            System("std::future", gopool_bench_ms("BM_StdFutureLoop", 100_000),
+                   "std::future::get in a loop (gopool_bench)"),
+        ]),
         Workload("echo", "TCP echo ping-pong, loopback", "msgs/s", False, [
             System("gopool", echo_point("gopool"), "echo_bench"),
             System("go", echo_point("go"), "benchmarks/go/echo"),

@@ -494,7 +494,7 @@ std::error_code PoolCore::post_task(Task& task, const PoolWait& wait,
       why.clear();  // no memory: the code alone must do
     }
     task.refuse(ec, why.c_str());
-    reject(std::move(task), ec, grant, std::move(why));
+    reject(std::move(task), ec, grant, std::move(why), where);
   }
   return ec;
 }
@@ -530,8 +530,8 @@ void PoolCore::hand_back(std::error_code reason, const PoolGrant& grant) noexcep
   count_refusal(reason, grant);
 }
 
-void PoolCore::reject(Task&& task, std::error_code reason, const PoolGrant& grant,
-                      std::string why) {
+void PoolCore::reject(Task&& task, std::error_code reason, const PoolGrant& grant, std::string why,
+                      const std::source_location& where) {
   const CallerScope scope{this};
   count_refusal(reason, grant);
   const RejectHandler& handler = options_.on_reject;
@@ -562,7 +562,7 @@ void PoolCore::reject(Task&& task, std::error_code reason, const PoolGrant& gran
       task.reset();
       if (error) {
         exceptions_.fetch_add(1, std::memory_order_relaxed);
-        handle_exception(std::move(error), std::source_location{});
+        handle_exception(std::move(error), where);  // named by its post site, as on a worker
       }
       return;
   }

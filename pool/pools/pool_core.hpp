@@ -150,7 +150,8 @@ class PoolCore {
   // reject: applies the on_reject handler to a task refused with `reason` (what acquire()
   // returned, with its grant) and counts it by cause. Whatever a custom handler throws
   // propagates.
-  void reject(Task&& task, std::error_code reason, const PoolGrant& grant, std::string why);
+  void reject(Task&& task, std::error_code reason, const PoolGrant& grant, std::string why,
+              const std::source_location& where);
   std::string describe_refusal(std::error_code reason, const PoolGrant& grant) const;
 
   // hand_back: ends a refused acquire() whose task goes back to its caller (try_post): counts
