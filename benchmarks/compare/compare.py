@@ -44,6 +44,7 @@ GO_PROGRAMS = {  # name -> source folder of the Go programs the driver builds
     "echo_go": ROOT / "benchmarks" / "go" / "echo",
     "http_go": ROOT / "benchmarks" / "go" / "http",
     "joinset_go": ROOT / "benchmarks" / "go" / "joinset",
+    "errgroup_go": ROOT / "benchmarks" / "go" / "errgroup",
 }
 
 
@@ -176,11 +177,11 @@ def echo_point(system: str) -> Callable[[Context], Measure]:
     return run
 
 
-def gopool_bench_ms(bench: str, n: int) -> Callable[[Context], Measure]:
-    """One gopool_bench benchmark at size n (its Arg), wall ms per iteration."""
+def gopool_bench_ms(bench: str) -> Callable[[Context], Measure]:
+    """One gopool_bench benchmark (a --benchmark_filter regex), wall ms per iteration."""
 
     def run(ctx: Context) -> Measure:
-        out = run_process([program(ctx, "gopool_bench"), f"--benchmark_filter=^{bench}/{n}(/|$)",
+        out = run_process([program(ctx, "gopool_bench"), f"--benchmark_filter={bench}",
                            "--benchmark_format=json",
                            "--benchmark_min_time=0.2" if ctx.quick else "--benchmark_min_time=1"],
                           ctx.timeout)
@@ -366,16 +367,23 @@ def workloads(quick: bool) -> list:
             System("gopool", A("compare_gopool", "sleep10ms", n_sleep10, 0), "Pool of 50 000"),
             System("go", A("compare_go", "sleep10ms", n_sleep10, 0), "channel semaphore"),
         ], secondary={"peak_rss_mib": ("peak RSS", "MiB", True)}),
+        Workload("errgroup", "100,000 tiny tasks through a group limited to 1,000, 2 threads", "ms",
+                 True, [
+            System("gopool", gopool_bench_ms("^BM_TaskGroupFanOut/tasks:100000/limit:1000(/|$)"),
+                   "TaskGroup with set_limit (gopool_bench)"),
+            System("go", go_ms("errgroup_go", ["-tasks", "100000", "-limit", "1000", "-reps", "1"]),
+                   "errgroup with SetLimit (same shape, standard library)"),
+        ]),
         Workload("joinset", "100,000 tiny tasks collected as they finish, 2 threads", "ms", True, [
-            System("gopool", gopool_bench_ms("BM_JoinSetFanOut", 100_000),
+            System("gopool", gopool_bench_ms("^BM_JoinSetFanOut/100000(/|$)"),
                    "JoinSet spawn + next (gopool_bench)"),
             System("go", go_ms("joinset_go", ["-tasks", "100000", "-reps", "1"]),
                    "goroutines + a results channel"),
         ]),
         Workload("when_all", "when_all over 100,000 ready futures", "ms", True, [
-            System("gopool", gopool_bench_ms("BM_WhenAllReady", 100_000),
+            System("gopool", gopool_bench_ms("^BM_WhenAllReady/100000(/|$)"),
                    "when_all(vector) + get (gopool_bench)"),
-            System("std::future", gopool_bench_ms("BM_StdFutureLoop", 100_000),
+            System("std::future", gopool_bench_ms("^BM_StdFutureLoop/100000(/|$)"),
                    "std::future::get in a loop (gopool_bench)"),
         ]),
         Workload("echo", "TCP echo ping-pong, loopback", "msgs/s", False, [
