@@ -616,6 +616,9 @@ def find_programs(build: Path, go_out: Path, want_go: bool) -> tuple:
     env = dict(os.environ, GOFLAGS="-mod=mod", GOTOOLCHAIN="local")
     env.setdefault("GOCACHE", str(go_out / "cache"))
     for name, src in GO_PROGRAMS.items():
+        if not src.is_dir():
+            missing[name] = f"no Go program in {src}"
+            continue
         dest = go_out / name
         p = subprocess.run([go, "build", "-o", str(dest), "."], cwd=src, env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
