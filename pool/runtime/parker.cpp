@@ -264,6 +264,8 @@ const char* to_string(WaitReason reason) noexcept {
       return "context";
     case WaitReason::blocking:
       return "blocking call";
+    case WaitReason::task_group:
+      return "task group";
   }
   return "unknown";
 }
