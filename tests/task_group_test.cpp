@@ -613,7 +613,7 @@ TEST_CASE("go() from many threads and goroutines at once, with a limit") {
 namespace {
 
 #if defined(GOPOOL_TSAN)
-constexpr int kStressTasks = 100'000;
+constexpr int kStressTasks = 400'000;
 #elif defined(GOPOOL_ASAN) || defined(GOPOOL_CHAOS)
 constexpr int kStressTasks = 1'000'000;
 #else
