@@ -53,8 +53,7 @@ std::optional<int> parse(int argc, char** argv, Config& c) {
   cli.option("--max-latency-ms", c.max_latency_ms, "latency of a check, at most", 0, 60'000);
   cli.option("--on-failure", c.on_failure, "what a failure does to the batch",
              {"fatal", "continue"});
-  cli.option("--timeout-ms", c.timeout_ms, "deadline for the whole batch (0: none)", 0,
-             86'400'000);
+  cli.option("--timeout-ms", c.timeout_ms, "deadline for the whole batch (0: none)", 0, 86'400'000);
   cli.option("--seed", c.seed, "seed of the simulated latencies", 0, 1'000'000'000);
   cli.footer(
       "A limit below the capacity leaves workers to other users of the pool (and to tasks the\n"
@@ -66,8 +65,9 @@ std::optional<int> parse(int argc, char** argv, Config& c) {
 // A simulated URL: a name, a latency and an HTTP status, all derived from its index.
 struct Url {
   long index;
-  std::string name() const { return "https://shop-" + std::to_string(index % 97) + ".test/item/" +
-                                    std::to_string(index); }
+  std::string name() const {
+    return "https://shop-" + std::to_string(index % 97) + ".test/item/" + std::to_string(index);
+  }
 };
 
 std::uint64_t mix(std::uint64_t x) {  // splitmix64
@@ -101,9 +101,12 @@ struct Counts {
 // check: one URL. Sleeps its latency (unless the group is cancelled meanwhile), then reports.
 std::error_code check(const gopool::Context& ctx, const Config& c, long i, Counts& n) {
   n.in_flight.fetch_add(1, std::memory_order_relaxed);
-  const std::uint64_t r = mix(static_cast<std::uint64_t>(c.seed) * 1'000'003 + static_cast<std::uint64_t>(i));
+  const std::uint64_t r =
+      mix(static_cast<std::uint64_t>(c.seed) * 1'000'003 + static_cast<std::uint64_t>(i));
   const auto latency = std::chrono::microseconds(
-      c.max_latency_ms == 0 ? 0 : static_cast<long>(r % (static_cast<std::uint64_t>(c.max_latency_ms) * 1000)));
+      c.max_latency_ms == 0
+          ? 0
+          : static_cast<long>(r % (static_cast<std::uint64_t>(c.max_latency_ms) * 1000)));
   const std::error_code cut = gopool::sleep_for(ctx, latency);
   n.in_flight.fetch_sub(1, std::memory_order_relaxed);
   if (cut) {
@@ -142,15 +145,17 @@ int main(int argc, char** argv) {
   gopool::Pool pool(c.capacity, options);
 
   gopool::Context batch = gopool::with_cancel(gopool::background());
-  if (c.timeout_ms > 0) batch = gopool::with_timeout(batch, std::chrono::milliseconds(c.timeout_ms));
+  if (c.timeout_ms > 0)
+    batch = gopool::with_timeout(batch, std::chrono::milliseconds(c.timeout_ms));
   gopool::TaskGroup g(pool, batch);
   g.set_name("check-urls");
   g.set_limit(c.limit);
 
-  std::printf("fan_out: %ld URLs on pool \"%s\" (capacity %d), group \"%s\" limit %d, "
-              "failures %s, %d Ps\n",
-              c.urls, pool.name().c_str(), pool.cap(), g.name().c_str(), g.limit(),
-              c.on_failure.c_str(), gopool::procs());
+  std::printf(
+      "fan_out: %ld URLs on pool \"%s\" (capacity %d), group \"%s\" limit %d, "
+      "failures %s, %d Ps\n",
+      c.urls, pool.name().c_str(), pool.cap(), g.name().c_str(), g.limit(), c.on_failure.c_str(),
+      gopool::procs());
   const auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -641,8 +641,8 @@ TEST_CASE("a task group's goroutines show their group; JSON nests them as pool -
   CHECK(find_goroutine(plain)->group.empty());
 
   const std::string text = gopool::debug::dump_string();
-  CHECK(text.find("goroutine " + std::to_string(in_named) +
-                  " [chan receive, ") != std::string::npos);
+  CHECK(text.find("goroutine " + std::to_string(in_named) + " [chan receive, ") !=
+        std::string::npos);
   CHECK(text.find("] in \"dump-group-pool\" group \"crawl \"batch\"\":") != std::string::npos);
   CHECK(text.find("] in \"dump-group-pool\" group \"" + unnamed.name() + "\":") !=
         std::string::npos);

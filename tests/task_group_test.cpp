@@ -21,6 +21,7 @@
 
 #include "gopool/chan.hpp"
 #include "gopool/context.hpp"
+#include "gopool/debug.hpp"
 #include "gopool/future.hpp"
 #include "gopool/multi_pool.hpp"
 #include "gopool/pool.hpp"
@@ -47,8 +48,12 @@ const std::error_code kCanceled = gopool::context_errc::canceled;
 // from both, a goroutine parking where a thread waits.
 template <class Body>
 void from_thread_and_goroutine(Body&& body) {
-  SUBCASE("from a thread") { body(); }
-  SUBCASE("from a goroutine") { gopool::test::in_goroutine(body); }
+  SUBCASE("from a thread") {
+    body();
+  }
+  SUBCASE("from a goroutine") {
+    gopool::test::in_goroutine(body);
+  }
 }
 
 // The error code of a system_error thrown by f, or {} if it threw none.
@@ -299,7 +304,7 @@ TEST_CASE("once a task failed, tasks that have not started never run") {
     REQUIRE(active_reaches(g, 2));
     gate.send(1);
     blocked.wait();
-    g.go([&] { ++ran; });  // the group is stopped: cancelled at once
+    g.go([&] { ++ran; });             // the group is stopped: cancelled at once
     CHECK(g.try_go([&] { ++ran; }));  // taken, and cancelled
     CHECK(g.wait() == kErr1);
     CHECK(ran.load() == 0);
@@ -318,7 +323,9 @@ TEST_CASE("a parent's cancel stops the group: queued tasks are cancelled, wait()
     TaskGroup g(pool, parent);
     gopool::Chan<int> gate;
     std::atomic<int> ran{0};
+    std::atomic<bool> started{false};
     g.go([&, gate] {
+      started = true;
       (void)gate.recv();
       ++ran;
     });
@@ -329,7 +336,7 @@ TEST_CASE("a parent's cancel stops the group: queued tasks are cancelled, wait()
       g.go([&] { ++ran; });
       blocked.done();
     });
-    REQUIRE(eventually([&] { return pool.waiting() == 1; }));
+    REQUIRE(eventually([&] { return started.load() && pool.waiting() == 1; }));
     parent.cancel();
     blocked.wait();  // it gave up waiting for a worker
     gate.close();
@@ -349,7 +356,11 @@ TEST_CASE("go() blocked at the limit gives up when the parent is cancelled") {
     Context parent = gopool::with_cancel(gopool::background());
     TaskGroup g(parent);
     g.set_limit(1);
-    g.go([](const Context& ctx) { return gopool::sleep_for(ctx, std::chrono::hours(1)); });
+    std::atomic<bool> started{false};
+    g.go([&](const Context& ctx) {
+      started = true;
+      return gopool::sleep_for(ctx, std::chrono::hours(1));
+    });
     std::atomic<bool> ran{false};
     gopool::WaitGroup blocked;
     blocked.add(1);
@@ -357,7 +368,7 @@ TEST_CASE("go() blocked at the limit gives up when the parent is cancelled") {
       g.go([&] { ran = true; });
       blocked.done();
     });
-    REQUIRE(active_reaches(g, 2));
+    REQUIRE(eventually([&] { return started.load() && g.active() == 2; }));
     parent.cancel();
     blocked.wait();
     caller.join();
@@ -366,6 +377,35 @@ TEST_CASE("go() blocked at the limit gives up when the parent is cancelled") {
     CHECK(g.stats().cancelled == 1);
     CHECK(g.stats().failed == 1);  // the sleeper returned ctx.err()
   });
+}
+
+TEST_CASE("a goroutine blocked in go() at the limit parks with the reason `task group`") {
+  TaskGroup g;
+  g.set_limit(1);
+  gopool::Chan<int> gate;
+  g.go([gate] { (void)gate.recv(); });
+  std::atomic<std::uint64_t> blocked_id{0};
+  gopool::WaitGroup blocked;
+  blocked.add(1);
+  gopool::go([&] {
+    blocked_id = gopool::this_goroutine::id();
+    g.go([] {});
+    blocked.done();
+  });
+  REQUIRE(eventually([&] {
+    for (const gopool::debug::GoroutineRecord& r : gopool::debug::goroutines()) {
+      if (r.id == blocked_id.load() && r.state == gopool::debug::GoroutineState::waiting) {
+        return r.wait_reason == gopool::debug::WaitReason::task_group;
+      }
+    }
+    return false;
+  }));
+  CHECK(std::string(gopool::debug::to_string(gopool::debug::WaitReason::task_group)) ==
+        "task group");
+  gate.close();
+  blocked.wait();
+  CHECK(g.wait() == std::error_code{});
+  CHECK(g.stats().succeeded == 2);
 }
 
 // --- Cancellation reaches parked tasks ----------------------------------------------------------
@@ -663,7 +703,8 @@ TEST_CASE("stress: tasks in 100 groups from 4 threads: each runs once or is canc
     // Late, so that most tasks run first: a third of the groups fail in their second half, two
     // fifths are cancelled by their parent somewhere after their first quarter.
     if (r % 3 == 0) {
-      fail_at[static_cast<std::size_t>(i)] = kPerGroup / 2 + static_cast<int>((r >> 8) % (kPerGroup / 2));
+      fail_at[static_cast<std::size_t>(i)] =
+          kPerGroup / 2 + static_cast<int>((r >> 8) % (kPerGroup / 2));
     }
     if (r % 5 < 2) {
       cancel_at[static_cast<std::size_t>(i)] =
@@ -685,7 +726,7 @@ TEST_CASE("stress: tasks in 100 groups from 4 threads: each runs once or is canc
       // Rare failures besides the planned one, errors and exceptions: in about a third and a
       // fifth of the groups.
       const std::uint64_t per_group = kPerGroup;
-      const int fate = index == fail_at[gi]              ? 1
+      const int fate = index == fail_at[gi]       ? 1
                        : r % (3 * per_group) == 0 ? 1
                        : r % (5 * per_group) == 1 ? 2
                                                   : 0;
@@ -734,8 +775,8 @@ TEST_CASE("stress: tasks in 100 groups from 4 threads: each runs once or is canc
     INFO("group " << i);
     CHECK(s.accepted == given[gi].load());
     CHECK(s.accepted == static_cast<std::uint64_t>(kPerGroup));
-    CHECK(s.succeeded + s.failed == ran);  // every task that ran is counted once
-    CHECK(s.failed == fails);              // every failure is counted once
+    CHECK(s.succeeded + s.failed == ran);    // every task that ran is counted once
+    CHECK(s.failed == fails);                // every failure is counted once
     CHECK(s.cancelled == s.accepted - ran);  // and every other one was cancelled before start
     CHECK(s.refused == 0);
     CHECK(g.active() == 0);

@@ -213,7 +213,8 @@ class GOPOOL_API TaskGroup {
   // running task shows the name), and std::bad_alloc.
   void set_name(std::string name);
 
-  // name: the group's name.
+  // name: the group's name. The reference is stable until set_name() changes it, which only
+  // happens while no task is active.
   const std::string& name() const noexcept { return name_; }
 
   // active: tasks taken and not yet ended, plus callers blocked in go() (a snapshot).
@@ -289,7 +290,7 @@ class GOPOOL_API TaskGroup {
   int running_ = 0;          // slots taken (tasks holding one)
   std::int64_t active_ = 0;  // tasks taken and not ended, and callers blocked in go()
   TaskGroupStats stats_;
-  std::error_code error_;  // the first failure, if an error code
+  std::error_code error_;         // the first failure, if an error code
   std::exception_ptr exception_;  // the first failure, if an exception
   bool failed_ = false;
   // Set with failed_ (under mu_), read without: a task that starts after a failure was

@@ -46,9 +46,7 @@ std::error_code TaskGroup::post_on_multi_pool(void* pool, detail::Task& task,
   return static_cast<MultiPool*>(pool)->post_task(task, wait, where, detail::Refused::to_caller);
 }
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 // SlotWaiter: a go() caller blocked at the limit. A task that ends hands its slot to the
 // first one (kGranted); the group stopping takes it out (kStopped) through its context hook.
@@ -79,8 +77,7 @@ TaskGroup::TaskGroup() : TaskGroup(default_pool()) {}
 
 TaskGroup::TaskGroup(const Context& parent) : TaskGroup(default_pool(), parent) {}
 
-TaskGroup::TaskGroup(Pool& pool, const Context& parent)
-    : TaskGroup(&pool, &post_on_pool, parent) {}
+TaskGroup::TaskGroup(Pool& pool, const Context& parent) : TaskGroup(&pool, &post_on_pool, parent) {}
 
 TaskGroup::TaskGroup(MultiPool& pool, const Context& parent)
     : TaskGroup(&pool, &post_on_multi_pool, parent) {}
@@ -189,7 +186,7 @@ bool TaskGroup::dispatch(detail::Task& task, const std::source_location& where, 
     finish({GroupOutcome::Kind::withdrawn, {}, nullptr}, true);  // no worker could be started
     throw;
   }
-  task.reset();             // a refused task is destroyed before the group counts it out
+  task.reset();                 // a refused task is destroyed before the group counts it out
   detail::spend_coop_budget();  // a caller that never blocks must still let the tasks run
   if (!refusal) {
     return true;
