@@ -271,10 +271,11 @@ class GOPOOL_API TaskGroup {
   // start_task: true if the task may run (the group is not stopped), and shows the group in
   // the dumps; else fills outcome with the cancellation.
   bool start_task(detail::GroupOutcome& outcome) noexcept;
-  // finish: counts a task out; the last touch of *this.
+  // finish: counts a task out; the last touch of *this. Takes the outcome's exception (kept as
+  // the first failure, or destroyed before the count drops).
   void finish(detail::GroupOutcome outcome, bool holds_slot) noexcept;
   // record_locked: keeps the first error; true if this was it.
-  bool record_locked(const detail::GroupOutcome& outcome) noexcept;
+  bool record_locked(detail::GroupOutcome& outcome) noexcept;
   void wait_idle() noexcept;
   static void on_stop(detail::ContextWaiter* self, std::error_code why) noexcept;
 

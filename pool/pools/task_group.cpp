@@ -108,7 +108,8 @@ TaskGroup::Entry TaskGroup::enter(bool may_wait) {
     std::lock_guard lock(mu_);
     ++stats_.accepted;
     ++stats_.cancelled;
-    (void)record_locked({GroupOutcome::Kind::cancelled, stopped, nullptr});
+    GroupOutcome cancelled{GroupOutcome::Kind::cancelled, stopped, nullptr};
+    (void)record_locked(cancelled);
     return Entry::cancelled;
   }
   {
@@ -217,14 +218,14 @@ bool TaskGroup::start_task(GroupOutcome& outcome) noexcept {
   return true;
 }
 
-bool TaskGroup::record_locked(const GroupOutcome& outcome) noexcept {
+bool TaskGroup::record_locked(GroupOutcome& outcome) noexcept {
   if (failed_ || (!outcome.error && !outcome.exception)) {
     return false;
   }
   failed_ = true;
   stopped_.store(true, std::memory_order_release);
   error_ = outcome.error;
-  exception_ = outcome.exception;
+  exception_ = std::move(outcome.exception);
   return true;
 }
 
@@ -232,6 +233,9 @@ void TaskGroup::finish(GroupOutcome outcome, bool holds_slot) noexcept {
   bool stop_group = false;
   SlotWaiter* granted = nullptr;
   DoneWaiter* idle = nullptr;
+  // A later failure's exception is dropped here, and its object destroyed (user code) outside
+  // mu_ but before the count drops: nothing of this task's may outlive the wait() it ends.
+  std::exception_ptr dropped;
   {
     std::lock_guard lock(mu_);
     switch (outcome.kind) {
@@ -262,11 +266,14 @@ void TaskGroup::finish(GroupOutcome outcome, bool holds_slot) noexcept {
         --running_;
       }
     }
-    if (!stop_group && --active_ == 0) {
+    dropped = std::move(outcome.exception);  // empty unless recorded as the first failure
+    if (!stop_group && !dropped && --active_ == 0) {
       idle = done_waiters_;
       done_waiters_ = nullptr;
     }
   }
+  const bool count_out_later = stop_group || dropped;
+  dropped = nullptr;
   if (stop_group) {
     // Outside mu_ (cancelling takes the contexts' locks, under which on_stop takes mu_), and
     // before a slot passes on, so that the task it lets in sees the group stopped. This task
@@ -276,7 +283,7 @@ void TaskGroup::finish(GroupOutcome outcome, bool holds_slot) noexcept {
   if (granted != nullptr) {
     granted->ws.wake(kGranted);  // its caller still counts in active_: *this stays
   }
-  if (stop_group) {
+  if (count_out_later) {
     std::lock_guard lock(mu_);
     if (--active_ == 0) {
       idle = done_waiters_;
