@@ -181,3 +181,30 @@ TEST_CASE("handles dropped while the deadline fires") {
   }
   CHECK(true);
 }
+
+TEST_CASE("a goroutine's cancel wakes many sleepers parked on one context (chaos: no livelock)") {
+  // The canceller wakes the sleepers under the context's lock, and each woken sleeper takes
+  // that lock to detach. A chaos build once made the canceller's goroutine yield inside a
+  // wake: every M then spun on the lock with the holder queued behind them.
+  for (int round = 0; round < 20; ++round) {
+    const gopool::Context ctx = gopool::with_cancel(gopool::background());
+    std::atomic<int> parked{0};
+    std::atomic<int> canceled{0};
+    gopool::WaitGroup woke;
+    for (int i = 0; i < 6; ++i) {
+      woke.add(1);
+      gopool::go([&] {
+        ++parked;
+        if (gopool::sleep_for(ctx, std::chrono::hours(1)) == gopool::context_errc::canceled) {
+          ++canceled;
+        }
+        woke.done();
+      });
+    }
+    while (parked.load() < 6)
+      std::this_thread::yield();
+    gopool::go([ctx] { ctx.cancel(); });
+    woke.wait();
+    CHECK(canceled.load() == 6);
+  }
+}

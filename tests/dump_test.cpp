@@ -24,6 +24,7 @@
 #include <gopool/runtime.hpp>
 #include <gopool/select.hpp>
 #include <gopool/semaphore.hpp>
+#include <gopool/task_group.hpp>
 #include <gopool/wait_group.hpp>
 #include <nlohmann/json.hpp>
 
@@ -58,12 +59,17 @@ std::string entry_head(std::uint64_t id, WaitReason reason) {
   return "goroutine " + std::to_string(id) + " [" + to_string(reason) + ", ";
 }
 
-// All goroutines of the parsed dump, with the container each is in.
+// All goroutines of the parsed dump, with the container each is in (a group's goroutines are
+// nested in their container's groups).
 std::vector<std::pair<std::string, const Json*>> json_goroutines(const Json& doc) {
   std::vector<std::pair<std::string, const Json*>> out;
   for (const Json& c : doc.at("goroutine_dump").at("containers")) {
     for (const Json& g : c.at("goroutines"))
       out.emplace_back(c.at("container").get<std::string>(), &g);
+    for (const Json& group : c.at("groups")) {
+      for (const Json& g : group.at("goroutines"))
+        out.emplace_back(c.at("container").get<std::string>(), &g);
+    }
   }
   return out;
 }
@@ -76,6 +82,16 @@ const Json* json_goroutine(const Json& doc, std::uint64_t id, std::string* conta
     }
   }
   return nullptr;
+}
+
+// The goroutines a JSON container lists: its own and its groups'.
+std::size_t container_size(const Json& c) {
+  std::size_t n = c.at("goroutines").size();
+  for (const Json& group : c.at("groups")) {
+    CHECK(group.at("goroutine_count") == group.at("goroutines").size());
+    n += group.at("goroutines").size();
+  }
+  return n;
 }
 
 Json dump_json_parsed() {
@@ -363,7 +379,7 @@ TEST_CASE("labelled goroutines are shown with their label and grouped under it i
   CHECK(containers[0].at("container").get<std::string>() == "runtime");
   CHECK(containers[0].at("kind").get<std::string>() == "runtime");
   for (const Json& c : containers) {
-    CHECK(c.at("goroutine_count") == c.at("goroutines").size());
+    CHECK(c.at("goroutine_count") == container_size(c));
     total += c.at("goroutine_count").get<std::size_t>();
     if (c.at("container").get<std::string>() == "ingest \"pool\"") {
       CHECK((c.at("kind").get<std::string>() == "label" ||
@@ -589,4 +605,79 @@ TEST_CASE("pool workers are grouped under their pool; a busy one shows its task'
   REQUIRE(idle);
   CHECK(idle->label == "dump-http");
   CHECK(gopool::debug::dump_string().find("last task posted by") != std::string::npos);
+}
+
+TEST_CASE("a task group's goroutines show their group; JSON nests them as pool -> groups") {
+  gopool::PoolOptions options;
+  options.name = "dump-group-pool";
+  gopool::Pool pool(4, options);
+  gopool::TaskGroup named(pool);
+  named.set_name("crawl \"batch\"");  // escaped in JSON
+  gopool::TaskGroup unnamed(pool);
+  gopool::Chan<int> gate;
+  std::atomic<std::uint64_t> in_named{0}, in_unnamed{0}, plain{0};
+  named.go([&] {
+    in_named = gopool::this_goroutine::id();
+    (void)gate.recv();
+  });
+  unnamed.go([&] {
+    in_unnamed = gopool::this_goroutine::id();
+    (void)gate.recv();
+  });
+  REQUIRE_FALSE(pool.post([&] {  // a task of the pool outside any group
+    plain = gopool::this_goroutine::id();
+    (void)gate.recv();
+  }));
+  REQUIRE(waits_for(in_named, WaitReason::chan_recv));
+  REQUIRE(waits_for(in_unnamed, WaitReason::chan_recv));
+  REQUIRE(waits_for(plain, WaitReason::chan_recv));
+
+  const auto r = find_goroutine(in_named);
+  REQUIRE(r);
+  CHECK(r->label == "dump-group-pool");
+  CHECK(r->group == "crawl \"batch\"");
+  CHECK(unnamed.name().rfind("group#", 0) == 0);
+  CHECK(find_goroutine(in_unnamed)->group == unnamed.name());
+  CHECK(find_goroutine(plain)->group.empty());
+
+  const std::string text = gopool::debug::dump_string();
+  CHECK(text.find("goroutine " + std::to_string(in_named) + " [chan receive, ") !=
+        std::string::npos);
+  CHECK(text.find("] in \"dump-group-pool\" group \"crawl \"batch\"\":") != std::string::npos);
+  CHECK(text.find("] in \"dump-group-pool\" group \"" + unnamed.name() + "\":") !=
+        std::string::npos);
+
+  const Json doc = dump_json_parsed();
+  const Json* container = nullptr;
+  for (const Json& c : doc.at("goroutine_dump").at("containers")) {
+    if (c.at("container") == "dump-group-pool") container = &c;
+  }
+  REQUIRE(container != nullptr);
+  CHECK(container->at("kind") == "pool");
+  CHECK(container->at("goroutine_count") == container_size(*container));
+  bool plain_outside_groups = false;
+  for (const Json& g : container->at("goroutines")) {
+    if (g.at("id") == plain.load()) plain_outside_groups = g.at("group").is_null();
+  }
+  CHECK(plain_outside_groups);
+  auto group_members = [&](const std::string& name) {
+    std::vector<std::uint64_t> ids;
+    for (const Json& group : container->at("groups")) {
+      if (group.at("group") != name) continue;
+      for (const Json& g : group.at("goroutines")) {
+        CHECK(g.at("group") == name);
+        ids.push_back(g.at("id").get<std::uint64_t>());
+      }
+    }
+    return ids;
+  };
+  CHECK(group_members("crawl \"batch\"") == std::vector<std::uint64_t>{in_named.load()});
+  CHECK(group_members(unnamed.name()) == std::vector<std::uint64_t>{in_unnamed.load()});
+
+  gate.close();
+  CHECK(named.wait() == std::error_code{});
+  CHECK(unnamed.wait() == std::error_code{});
+  // Back to idle in the pool: the worker belongs to no group any more.
+  REQUIRE(waits_for(in_named, WaitReason::pool_idle));
+  CHECK(find_goroutine(in_named)->group.empty());
 }

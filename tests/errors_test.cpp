@@ -32,7 +32,9 @@ TEST_CASE("every errc has its own clear message") {
                       errc::capacity_not_tunable,
                       errc::invalid_max_blocking_tasks,
                       errc::invalid_stack_size,
-                      errc::null_task};
+                      errc::null_task,
+                      errc::group_active,
+                      errc::invalid_group_limit};
   for (errc a : all) {
     const std::string message = make_error_code(a).message();
     CHECK(!message.empty());

@@ -53,6 +53,7 @@ struct GoroutineRecord {
   std::chrono::nanoseconds waiting{0};        // time spent in the current wait (~1-10 ms steps)
   std::source_location created_at;            // the go()/async()/post()/submit() that made it
   std::string label;                          // e.g. the pool it works for; empty if none
+  std::string group;                          // the TaskGroup whose task it runs; empty if none
   bool is_caller = false;                     // the goroutine that took this snapshot
 };
 
@@ -62,7 +63,8 @@ struct GoroutineRecord {
 GOPOOL_API std::vector<GoroutineRecord> goroutines();
 
 // dump: writes every live goroutine to out, as Go's traceback does: one entry per goroutine
-// with its id, state, wait reason and time waiting, label (pool) and creation site; the calling
+// with its id, state, wait reason and time waiting, label (pool), task group and creation site
+// (`goroutine 7 [select, 5ms] in "fetch" group "crawl#2":`); the calling
 // goroutine (or thread) also gets a symbolized backtrace of its own frames. When gopool was
 // built with libdw (elfutils; found at configure time), each frame names its function from the
 // module's full symbol table and, for code compiled with -g, its source file and line; without
@@ -82,16 +84,23 @@ GOPOOL_API std::string dump_string();
 // dump_json: writes the dump as one JSON object, grouped by container as the JDK's
 // `jcmd Thread.dump_to_file -format=json` groups virtual threads by executor: goroutines that
 // carry a label (pool workers carry their pool's name) under a container of that name, the
-// rest under "runtime". Shape:
-//   {"goroutine_dump": {"process_id": 123, "time_ns": ..., "goroutine_count": 3,
+// rest under "runtime"; within a container, the goroutines running a TaskGroup's task are
+// nested under their group (pool -> groups -> goroutines). Shape:
+//   {"goroutine_dump": {"process_id": 123, "time_ns": ..., "goroutine_count": 4,
 //     "containers": [{"container": "runtime", "kind": "runtime", "goroutine_count": 2,
 //                     "goroutines": [{"id": 1, "state": "waiting", "wait_reason": "select",
-//                                     "waiting_ns": 4000000, "label": null,
+//                                     "waiting_ns": 4000000, "label": null, "group": null,
 //                                     "created_at": {"file": "...", "line": 12, "column": 3,
 //                                                    "function": "..."},
-//                                     "backtrace": [...]   (the caller only)}, ...]},
-//                    {"container": "http", "kind": "pool", ...}]}}
-// "kind" is "pool" when the label names a live pool, else "label". Strings are escaped, bytes
+//                                     "backtrace": [...]   (the caller only)}, ...],
+//                     "groups": []},
+//                    {"container": "http", "kind": "pool", "goroutine_count": 2,
+//                     "goroutines": [...the workers outside any group...],
+//                     "groups": [{"group": "crawl#2", "goroutine_count": 1,
+//                                 "goroutines": [{..., "group": "crawl#2"}]}]}]}}
+// A container's goroutine_count counts its groups' goroutines too; groups come in order of
+// their first (lowest-id) goroutine. "kind" is "pool" when the label names a live pool, else
+// "label". Strings are escaped, bytes
 // that are not UTF-8 (in a label, say) become U+FFFD: the output is always valid JSON (RFC
 // 8259), on one line ending in a newline. Never parks; throws what the stream throws,
 // std::bad_alloc.

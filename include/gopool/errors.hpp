@@ -41,6 +41,12 @@ enum class errc {
   invalid_stack_size,
   // An empty callable: a null function pointer or an empty std::function.
   null_task,
+  // TaskGroup::set_limit() or set_name() while tasks of the group are active (Go's errgroup
+  // panics: "modify limit while goroutines in the group are still active").
+  group_active,
+  // TaskGroup::set_limit(0): a group that could never start a task (Go's every Go would block
+  // forever).
+  invalid_group_limit,
 };
 
 // pool_category: the std::error_category of gopool::errc; name() is "gopool".

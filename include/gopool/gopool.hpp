@@ -21,6 +21,7 @@
 #include "gopool/runtime_stats.hpp"
 #include "gopool/select.hpp"
 #include "gopool/semaphore.hpp"
+#include "gopool/task_group.hpp"
 #include "gopool/ticker.hpp"
 #include "gopool/wait_group.hpp"
 #include "gopool/when_all.hpp"

@@ -23,6 +23,8 @@
 
 namespace gopool {
 
+class TaskGroup;
+
 // LoadBalancing: how a MultiPool picks the pool for a task (values as ants').
 enum class LoadBalancing {
   // round_robin: the pools in turn.
@@ -225,6 +227,7 @@ class GOPOOL_API MultiPool {
   const std::string& name() const noexcept { return name_; }
 
  private:
+  friend class TaskGroup;  // posts through post_task(), keeping a refused task to itself
   std::size_t next(LoadBalancing strategy) noexcept;
   std::error_code release_timeout_clock(Clock::duration timeout);
   // Route: what the pool templates post through: one task to the pool the strategy picks.

@@ -40,6 +40,7 @@ std::vector<GoroutineRecord> goroutines() {
     r.waiting = std::chrono::nanoseconds(info.waiting_ns);
     r.created_at = info.created_at;
     r.label = info.label;
+    r.group = info.group;
     r.is_caller = self != 0 && info.id == self;
     out.push_back(std::move(r));
   }
@@ -85,6 +86,7 @@ void write_entry(std::ostream& out, const GoroutineRecord& g, const Caller* call
   }
   out << "]";
   if (!g.label.empty()) out << " in \"" << g.label << "\"";
+  if (!g.group.empty()) out << " group \"" << g.group << "\"";
   const bool is_caller = caller != nullptr && caller->goroutine_id == g.id;
   if (is_caller) out << " (calling goroutine)";
   out << ":\n";

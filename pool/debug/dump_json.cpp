@@ -33,6 +33,7 @@ Json goroutine_json(const GoroutineRecord& g, const impl::Caller& caller) {
       {"wait_reason", waiting ? Json(to_string(g.wait_reason)) : Json(nullptr)},
       {"waiting_ns", waiting ? g.waiting.count() : 0},
       {"label", g.label.empty() ? Json(nullptr) : Json(g.label)},
+      {"group", g.group.empty() ? Json(nullptr) : Json(g.group)},
       {"created_at",
        {{"file", file != nullptr ? file : ""},
         {"line", g.created_at.line()},
@@ -62,14 +63,34 @@ void dump_json(std::ostream& out) {
   auto container = [&](const std::string& name, const char* kind) {
     std::string_view label;  // the runtime's container holds the unlabelled goroutines
     if (std::string_view(kind) != "runtime") label = name;
+    // The container's goroutines outside any group, then each group's, nested under it in
+    // order of the group's first (lowest-id) goroutine.
     Json goroutines = Json::array();
+    std::vector<std::pair<std::string, Json>> groups;
+    std::size_t count = 0;
     for (const GoroutineRecord& g : all) {
-      if (g.label == label) goroutines.push_back(goroutine_json(g, caller));
+      if (g.label != label) continue;
+      ++count;
+      if (g.group.empty()) {
+        goroutines.push_back(goroutine_json(g, caller));
+        continue;
+      }
+      auto it = std::find_if(groups.begin(), groups.end(),
+                             [&](const auto& entry) { return entry.first == g.group; });
+      if (it == groups.end()) it = groups.insert(groups.end(), {g.group, Json::array()});
+      it->second.push_back(goroutine_json(g, caller));
+    }
+    Json group_list = Json::array();
+    for (auto& [group, members] : groups) {
+      group_list.push_back(Json{{"group", group},
+                                {"goroutine_count", members.size()},
+                                {"goroutines", std::move(members)}});
     }
     return Json{{"container", name},
                 {"kind", kind},
-                {"goroutine_count", goroutines.size()},
-                {"goroutines", std::move(goroutines)}};
+                {"goroutine_count", count},
+                {"goroutines", std::move(goroutines)},
+                {"groups", std::move(group_list)}};
   };
   Json containers = Json::array();
   containers.push_back(container("runtime", "runtime"));

@@ -40,6 +40,10 @@ class PoolCategory final : public std::error_category {
         return "invalid worker stack size: must be 0 or within [16 KiB, 1 GiB]";
       case errc::null_task:
         return "the task is empty (a null function)";
+      case errc::group_active:
+        return "the task group still has active tasks";
+      case errc::invalid_group_limit:
+        return "invalid task group limit: must be positive, or negative for no limit";
     }
     return "unknown gopool error " + std::to_string(value);
   }

@@ -1,5 +1,5 @@
 # Sources of the pool layer (pool/pools/*.cpp): errors, the idle-worker queues, the shared core,
-# the registry of live pools.
+# the registry of live pools, task groups.
 list(APPEND GOPOOL_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/errors.cpp
   ${CMAKE_CURRENT_LIST_DIR}/worker_stack.cpp
@@ -9,4 +9,5 @@ list(APPEND GOPOOL_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/registry.cpp
   ${CMAKE_CURRENT_LIST_DIR}/default_pool.cpp
   ${CMAKE_CURRENT_LIST_DIR}/multi_pool.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/join_set.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/join_set.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/task_group.cpp)

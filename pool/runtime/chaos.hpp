@@ -28,9 +28,9 @@ std::uint64_t seed() noexcept;
 inline constexpr std::uint32_t kSpuriousReturn = 4;  // a park returns without a wake-up
 inline constexpr std::uint32_t kStaleWake = 8;       // a finished wait leaves a wake-up behind
 inline constexpr std::uint32_t kDuplicateWake = 8;   // a waker unparks an owner that is not parked
-inline constexpr std::uint32_t kDelayedWake = 8;  // a waker yields between its claim and its wake
-inline constexpr std::uint32_t kYield = 16;       // a goroutine yields at a switch point
-inline constexpr std::uint32_t kRunqTail = 2;     // a readied goroutine skips runnext
-inline constexpr std::uint32_t kStealAnyway = 4;  // an M steals though it has local work
+inline constexpr std::uint32_t kDelayedWake = 8;     // a waker's thread yields before its wake
+inline constexpr std::uint32_t kYield = 16;          // a goroutine yields at a switch point
+inline constexpr std::uint32_t kRunqTail = 2;        // a readied goroutine skips runnext
+inline constexpr std::uint32_t kStealAnyway = 4;     // an M steals though it has local work
 
 }  // namespace gopool::detail::chaos

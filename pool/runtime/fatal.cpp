@@ -22,10 +22,12 @@ void print_goroutine(const G* g) {
   // the post() that gave it the task it runs.
   const std::source_location where = g->where.load(std::memory_order_relaxed);
   const char* label = g->label.load(std::memory_order_relaxed);
-  std::fprintf(stderr, "goroutine %llu%s%s%s, %s %s:%u in %s\n",
+  const char* group = g->group.load(std::memory_order_relaxed);  // a task group's task
+  std::fprintf(stderr, "goroutine %llu%s%s%s%s%s%s, %s %s:%u in %s\n",
                static_cast<unsigned long long>(g->id.load(std::memory_order_relaxed)),
                label != nullptr ? " [" : "", label != nullptr ? label : "",
-               label != nullptr ? "]" : "",
+               label != nullptr ? "]" : "", group != nullptr ? " (group " : "",
+               group != nullptr ? group : "", group != nullptr ? ")" : "",
                label != nullptr ? "running a task posted at" : "created at", where.file_name(),
                where.line(), where.function_name());
 }

@@ -51,7 +51,8 @@ struct alignas(64) G {
   std::atomic<std::uint64_t> id{0};
   std::atomic<std::source_location> where{};
   std::atomic<const char*> label{nullptr};
-  std::size_t allgs_index = 0;  // position in Sched::allgs
+  std::atomic<const char*> group{nullptr};  // the task group whose task it runs, if any
+  std::size_t allgs_index = 0;              // position in Sched::allgs
 };
 
 // Bytes at the top of every stack reserved for the G and the canary word above it.

@@ -205,7 +205,10 @@ void WaitState::wake(Result r) noexcept {
     if (state_.compare_exchange_weak(s, r, std::memory_order_acq_rel)) return;
   }
   if constexpr (chaos::kEnabled) {
-    if (chaos::roll(chaos::kDelayedWake)) gopool::yield();
+    // The OS thread, not the goroutine: a waker may hold a SpinLock (a Context wakes its
+    // waiters under its lock), and a goroutine switched out while holding one lets every M
+    // spin on it with the holder queued behind them: a livelock only chaos could cause.
+    if (chaos::roll(chaos::kDelayedWake)) sched_yield();
     if (chaos::roll(chaos::kDuplicateWake)) unpark(p);  // a stale permit for a later park
   }
   if (s == kParkedHere) {
@@ -264,6 +267,8 @@ const char* to_string(WaitReason reason) noexcept {
       return "context";
     case WaitReason::blocking:
       return "blocking call";
+    case WaitReason::task_group:
+      return "task group";
   }
   return "unknown";
 }

@@ -1219,6 +1219,7 @@ void spawn_goroutine(std::size_t stack_size, Task&& task, const std::source_loca
   attach_tsan_fiber(s, g);
 #endif
   g->label.store(nullptr, std::memory_order_relaxed);
+  g->group.store(nullptr, std::memory_order_relaxed);
   g->id.store(new_goid(s, p), std::memory_order_relaxed);
   g->wait_reason.store(WaitReason::none, std::memory_order_relaxed);
   g->low_water = g->stack.top();

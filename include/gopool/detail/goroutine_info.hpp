@@ -22,6 +22,7 @@ struct GoroutineInfo {
   std::int64_t waiting_ns = 0;                // how long it has waited (coarse: ~1 ms)
   std::source_location created_at;            // the go()/post()/submit() call that made it
   std::string label;                          // e.g. the name of the pool it works for
+  std::string group;                          // the task group whose task it runs, if any
 };
 
 // goroutine_snapshot: every goroutine alive now (not the finished ones kept for reuse). Takes a
@@ -34,6 +35,14 @@ GOPOOL_API std::vector<GoroutineInfo> goroutine_snapshot();
 // so before it lets its pool go). Takes the lock that goroutine_snapshot() takes.
 // the goroutine or the next call. Outside a goroutine it does nothing.
 GOPOOL_API void set_goroutine_label(const char* label) noexcept;
+
+// set_goroutine_group: names the task group whose task the calling goroutine runs (nullptr
+// clears), shown by the dumps beside the label. The same lifetime rule as the label: the string
+// must stay valid until the goroutine ends or calls this again (a group's task clears it before
+// it tells its group it has finished). Unlike set_goroutine_label it takes no lock unless a
+// snapshot is being taken right now, so a pool worker may call it around every task. Outside a
+// goroutine it does nothing.
+GOPOOL_API void set_goroutine_group(const char* group) noexcept;
 
 // set_goroutine_site: makes `where` the calling goroutine's site, shown by the dumps and named by
 // fatal messages in place of its go() call (a pool worker running a task shows the task's post

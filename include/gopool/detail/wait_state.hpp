@@ -33,6 +33,7 @@ enum class WaitReason : std::uint8_t {
   pool_submit,
   context,
   blocking,
+  task_group,  // a TaskGroup's go() at the group's limit, or its wait()
 };
 
 // Name of a wait reason, for dumps and logs.

@@ -1,0 +1,3 @@
+module gopool/benchmarks/go/errgroup
+
+go 1.19
