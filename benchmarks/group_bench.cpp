@@ -47,6 +47,7 @@ void BM_TaskGroupFanOut(benchmark::State& state) {
 }
 BENCHMARK(BM_TaskGroupFanOut)
     ->Args({100'000, 1'000})
+    ->Args({100'000, -1})
     ->ArgNames({"tasks", "limit"})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
