@@ -44,6 +44,7 @@ void BM_TaskGroupFanOut(benchmark::State& state) {
     }
   }
   state.SetItemsProcessed(state.iterations() * tasks);
+  state.counters["workers"] = static_cast<double>(pool.stats().workers_started);
 }
 BENCHMARK(BM_TaskGroupFanOut)
     ->Args({100'000, 1'000})
