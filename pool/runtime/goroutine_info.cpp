@@ -61,6 +61,11 @@ void set_goroutine_label(const char* label) noexcept {
 void set_goroutine_group(const char* group) noexcept {
   G* g = current_g();
   if (g == nullptr) return;
+  if (g->group.load(std::memory_order_relaxed) == nullptr) {
+    // No old name that a snapshot could be copying: publishing the new one is enough.
+    g->group.store(group, std::memory_order_release);
+    return;
+  }
   g->group.store(group, std::memory_order_seq_cst);
   if (group_readers.load(std::memory_order_seq_cst) != 0) {
     // A snapshot may still be copying the previous name: it holds allgs_mu until it is done.
