@@ -243,14 +243,12 @@ template <class F>
 struct ThenInvocable<F, void> : std::bool_constant<std::is_invocable_v<F>> {};
 
 // ThenResult: what then(f) makes a future of: f(T) (f(T&) for a reference T), f() for void.
+// Without a `type` when f cannot be called so, so that then() drops out of overload resolution
+// (clang forms the return type before it checks the constraint).
 template <class T, class F>
-struct ThenResultOf {
-  using type = std::invoke_result_t<F, T>;
-};
+struct ThenResultOf : std::invoke_result<F, T> {};
 template <class F>
-struct ThenResultOf<void, F> {
-  using type = std::invoke_result_t<F>;
-};
+struct ThenResultOf<void, F> : std::invoke_result<F> {};
 template <class T, class F>
 using ThenResult = typename ThenResultOf<T, std::decay_t<F>>::type;
 

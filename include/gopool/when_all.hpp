@@ -81,11 +81,7 @@ class WhenAllTuple final : public WhenAll<WhenAllTuple<T...>, std::tuple<WhenEle
     ((nodes_[I].fire = &arrive<I>, nodes_[I].owner = this,
       nodes_[I].source = FutureAccess::take(fs)),
      ...);
-    // A hook may complete and free this state: the last one is the last touch.
-    Node* nodes = nodes_;
-    for (std::size_t i = 0; i < kCount; ++i) {
-      nodes[i].source->on_ready(&nodes[i]);
-    }
+    hand_over(nodes_, kCount);  // may free this state
   }
 
   template <std::size_t I>
@@ -127,17 +123,7 @@ class WhenAllVector final : public WhenAll<WhenAllVector<T>, std::vector<WhenEle
   static Future<Result> start(std::vector<Future<T>>& fs) {
     auto* self = new WhenAllVector(fs.size());
     Future<Result> result = self->promise_.get_future();
-    const std::size_t n = fs.size();
-    Node* nodes = self->nodes_.get();
-    for (std::size_t i = 0; i < n; ++i) {
-      nodes[i].fire = &arrive;
-      nodes[i].owner = self;
-      nodes[i].index = i;
-      nodes[i].source = FutureAccess::take(fs[i]);
-    }
-    for (std::size_t i = 0; i < n; ++i) {  // the last hook may free `self`
-      nodes[i].source->on_ready(&nodes[i]);
-    }
+    hook_vector(self, self->nodes_.get(), &arrive, fs);  // may free `self`
     return result;
   }
 

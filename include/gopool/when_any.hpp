@@ -55,17 +55,7 @@ class WhenAnyVector final : public WhenAny<WhenAnyVector<T>, std::pair<std::size
   static Future<Result> start(std::vector<Future<T>>& fs) {
     auto* self = new WhenAnyVector(fs.size());
     Future<Result> result = self->promise_.get_future();
-    const std::size_t n = fs.size();
-    Node* nodes = self->nodes_.get();
-    for (std::size_t i = 0; i < n; ++i) {
-      nodes[i].fire = &arrive;
-      nodes[i].owner = self;
-      nodes[i].index = i;
-      nodes[i].source = FutureAccess::take(fs[i]);
-    }
-    for (std::size_t i = 0; i < n; ++i) {  // the last hook may free `self`
-      nodes[i].source->on_ready(&nodes[i]);
-    }
+    hook_vector(self, self->nodes_.get(), &arrive, fs);  // may free `self`
     return result;
   }
 
@@ -120,10 +110,7 @@ class WhenAnyVariant final
     ((nodes_[I].fire = &arrive<I>, nodes_[I].owner = this,
       nodes_[I].source = FutureAccess::take(fs)),
      ...);
-    Node* nodes = nodes_;
-    for (std::size_t i = 0; i < kCount; ++i) {  // the last hook may free this state
-      nodes[i].source->on_ready(&nodes[i]);
-    }
+    hand_over(nodes_, kCount);  // may free this state
   }
 
   template <std::size_t I>

@@ -50,6 +50,31 @@ struct WhenNode : FutureContinuation {
   std::size_t index = 0;
 };
 
+// hand_over: gives each of n nodes to its input's state, which fires it once the result is there
+// (at once if it already is). The last hand-over may complete the combinator and free the nodes
+// with it: nothing is touched after it.
+template <class Owner>
+void hand_over(WhenNode<Owner>* nodes, std::size_t n) noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
+    nodes[i].source->on_ready(&nodes[i]);
+  }
+}
+
+// hook_vector: points node i at owner and at input i (whose state it takes out of fs[i]), each
+// firing `arrive`, then hands them over.
+template <class Owner, class T>
+void hook_vector(Owner* owner, WhenNode<Owner>* nodes, void (*arrive)(FutureContinuation*) noexcept,
+                 std::vector<Future<T>>& fs) noexcept {
+  const std::size_t n = fs.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    nodes[i].fire = arrive;
+    nodes[i].owner = owner;
+    nodes[i].index = i;
+    nodes[i].source = FutureAccess::take(fs[i]);
+  }
+  hand_over(nodes, n);
+}
+
 // check_inputs: throws std::future_error — no_state if a future is invalid,
 // future_already_retrieved if the same future is passed twice — before anything is consumed.
 template <class... T>
