@@ -22,36 +22,21 @@
 #include "gopool/runtime.hpp"
 #include "gopool/select.hpp"
 #include "gopool/wait_group.hpp"
+#include "support/error_of.hpp"
 #include "support/in_goroutine.hpp"
+#include "support/promises.hpp"
 #include "support/wait_until.hpp"
 
 using namespace std::chrono_literals;
 
 namespace {
 
-// The error code of the std::system_error that f throws (FAIL if it throws none).
-template <class F>
-std::error_code system_error_of(F&& f) {
-  try {
-    f();
-  } catch (const std::system_error& e) {
-    return e.code();
-  }
-  FAIL("no std::system_error thrown");
-  return {};
-}
+using gopool::test::system_error_of;
 
 // Gates: promises that tasks wait on, opened by the test in the order it chooses.
-struct Gates {
-  explicit Gates(int n) {
-    for (int i = 0; i < n; ++i) {
-      promises.emplace_back();
-      futures.push_back(promises.back().get_future());
-    }
-  }
+struct Gates : gopool::test::Promises<void> {
+  using Promises::Promises;
   void open(int i) { promises[static_cast<std::size_t>(i)].set_value(); }
-  std::vector<gopool::Promise<void>> promises;
-  std::vector<gopool::Future<void>> futures;
 };
 
 }  // namespace

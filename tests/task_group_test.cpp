@@ -29,6 +29,7 @@
 #include "gopool/select.hpp"
 #include "gopool/wait_group.hpp"
 #include "pool_helpers.hpp"
+#include "support/error_of.hpp"
 #include "support/in_goroutine.hpp"
 
 using namespace std::chrono_literals;
@@ -56,16 +57,7 @@ void from_thread_and_goroutine(Body&& body) {
   }
 }
 
-// The error code of a system_error thrown by f, or {} if it threw none.
-template <class F>
-std::error_code thrown_code(F&& f) {
-  try {
-    f();
-  } catch (const std::system_error& e) {
-    return e.code();
-  }
-  return {};
-}
+using gopool::test::system_error_of;
 
 // Waits (a generous bound, never a timing check) until the group has n active tasks.
 bool active_reaches(const TaskGroup& g, std::int64_t n) {
@@ -161,7 +153,7 @@ TEST_CASE("TestTryGo: try_go refuses at the limit and succeeds below it") {
     CHECK(g.wait() == std::error_code{});
 
     // Go blocks every call with SetLimit(0); gopool refuses the limit instead.
-    CHECK(thrown_code([&] { g.set_limit(0); }) == errc::invalid_group_limit);
+    CHECK(system_error_of([&] { g.set_limit(0); }) == errc::invalid_group_limit);
     CHECK(g.limit() == 1);
     CHECK(g.try_go(fn));
     gopool::go([ch] { (void)ch.recv(); });
@@ -505,10 +497,10 @@ TEST_CASE("null callables are refused with errc::null_task and change nothing") 
     std::error_code (*null_ctx_fn)(const Context&) = nullptr;
     std::function<void()> empty;
     std::function<std::error_code(const Context&)> empty_ctx;
-    CHECK(thrown_code([&] { g.go(null_fn); }) == errc::null_task);
-    CHECK(thrown_code([&] { g.go(null_ctx_fn); }) == errc::null_task);
-    CHECK(thrown_code([&] { g.go(empty); }) == errc::null_task);
-    CHECK(thrown_code([&] { (void)g.try_go(empty_ctx); }) == errc::null_task);
+    CHECK(system_error_of([&] { g.go(null_fn); }) == errc::null_task);
+    CHECK(system_error_of([&] { g.go(null_ctx_fn); }) == errc::null_task);
+    CHECK(system_error_of([&] { g.go(empty); }) == errc::null_task);
+    CHECK(system_error_of([&] { (void)g.try_go(empty_ctx); }) == errc::null_task);
     CHECK(g.stats().accepted == 0);
     CHECK(g.active() == 0);
     CHECK(g.wait() == std::error_code{});
@@ -517,7 +509,7 @@ TEST_CASE("null callables are refused with errc::null_task and change nothing") 
 
 TEST_CASE("set_limit and set_name refuse while tasks are active, changing nothing") {
   TaskGroup g;
-  CHECK(thrown_code([&] { g.set_limit(0); }) == errc::invalid_group_limit);
+  CHECK(system_error_of([&] { g.set_limit(0); }) == errc::invalid_group_limit);
   CHECK(g.limit() == -1);
   g.set_limit(-5);  // negative: no limit
   CHECK(g.limit() == -1);
@@ -525,9 +517,9 @@ TEST_CASE("set_limit and set_name refuse while tasks are active, changing nothin
   g.set_name("batch");
   gopool::Chan<int> gate;
   g.go([gate] { (void)gate.recv(); });
-  CHECK(thrown_code([&] { g.set_limit(5); }) == errc::group_active);
-  CHECK(thrown_code([&] { g.set_limit(-1); }) == errc::group_active);
-  CHECK(thrown_code([&] { g.set_name("other"); }) == errc::group_active);
+  CHECK(system_error_of([&] { g.set_limit(5); }) == errc::group_active);
+  CHECK(system_error_of([&] { g.set_limit(-1); }) == errc::group_active);
+  CHECK(system_error_of([&] { g.set_name("other"); }) == errc::group_active);
   CHECK(g.limit() == 3);
   CHECK(g.name() == "batch");
   try {

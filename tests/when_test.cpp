@@ -22,46 +22,17 @@
 #include "gopool/wait_group.hpp"
 #include "gopool/when_all.hpp"
 #include "gopool/when_any.hpp"
+#include "support/error_of.hpp"
 #include "support/in_goroutine.hpp"
+#include "support/promises.hpp"
 
 using namespace std::chrono_literals;
 
 namespace {
 
-template <class F>
-std::future_errc future_error_of(F&& f) {
-  try {
-    f();
-  } catch (const std::future_error& e) {
-    return static_cast<std::future_errc>(e.code().value());
-  }
-  FAIL("no std::future_error thrown");
-  return {};
-}
-
-template <class F>
-std::error_code system_error_of(F&& f) {
-  try {
-    f();
-  } catch (const std::system_error& e) {
-    return e.code();
-  }
-  FAIL("no std::system_error thrown");
-  return {};
-}
-
-// n promises and their futures.
-template <class T>
-struct Promises {
-  explicit Promises(int n) {
-    for (int i = 0; i < n; ++i) {
-      promises.emplace_back();
-      futures.push_back(promises.back().get_future());
-    }
-  }
-  std::vector<gopool::Promise<T>> promises;
-  std::vector<gopool::Future<T>> futures;
-};
+using gopool::test::future_error_of;
+using gopool::test::Promises;
+using gopool::test::system_error_of;
 
 // then() accepts f(T) for Future<T> and f() for Future<void>, nothing else.
 template <class Fut, class F>

@@ -98,11 +98,8 @@ class FutureCore {
     if (me.wait_until(deadline, WaitReason::future) != WaitState::kPending) {
       return true;
     }
-    // Timed out: withdraw; if the setter took `me` first, its wake-up is on the way.
-    expected = mine;
-    if (state_.compare_exchange_strong(expected, kPending, std::memory_order_acq_rel,
-                                       std::memory_order_acquire)) {
-      return false;
+    if (withdraw(&me)) {
+      return false;  // timed out
     }
     (void)me.wait(WaitReason::future);
     return true;
@@ -122,9 +119,7 @@ class FutureCore {
       std::error_code why;
       static void on_cancel(ContextWaiter* self, std::error_code why) noexcept {
         auto* w = static_cast<CtxWaiter*>(self);
-        std::uintptr_t expected = reinterpret_cast<std::uintptr_t>(&w->ws);
-        if (w->core->state_.compare_exchange_strong(expected, kPending, std::memory_order_acq_rel,
-                                                    std::memory_order_acquire)) {
+        if (w->core->withdraw(&w->ws)) {
           w->why = why;
           w->ws.wake(kCanceled);
         }
@@ -141,10 +136,7 @@ class FutureCore {
     }
     ContextLink link(ctx, me);  // declared after `me`: detached before `me` goes away
     if (link.error()) {
-      // ctx was done already: withdraw, unless the setter took `me` first.
-      expected = mine;
-      if (state_.compare_exchange_strong(expected, kPending, std::memory_order_acq_rel,
-                                         std::memory_order_acquire)) {
+      if (withdraw(&me.ws)) {  // ctx was done already
         return link.error();
       }
     }
@@ -152,6 +144,14 @@ class FutureCore {
       return me.why;
     }
     return {};
+  }
+
+  // withdraw: takes the waiter `ws` back out of the state; false if the setter took it first
+  // (its wake-up is then on the way, and the waiter must wait for it).
+  bool withdraw(WaitState* ws) noexcept {
+    std::uintptr_t expected = reinterpret_cast<std::uintptr_t>(ws);
+    return state_.compare_exchange_strong(expected, kPending, std::memory_order_acq_rel,
+                                          std::memory_order_acquire);
   }
 
   // Drops one of the (at most two) references; the last one frees the state.

@@ -18,6 +18,7 @@
 #include "gopool/detail/deadline.hpp"
 #include "gopool/detail/null_callable.hpp"
 #include "gopool/detail/spin_lock.hpp"
+#include "gopool/detail/wait_queue.hpp"
 #include "gopool/detail/wait_state.hpp"
 #include "gopool/errors.hpp"
 #include "gopool/export.hpp"
@@ -84,8 +85,7 @@ class GOPOOL_API JoinCore {
   mutable SpinLock mu_;
   JoinNode* head_ = nullptr;  // finished, not taken; in completion order
   JoinNode* tail_ = nullptr;
-  Waiter* waiters_ = nullptr;  // take() callers in FIFO order
-  Waiter* waiters_tail_ = nullptr;
+  WaitQueue<Waiter> waiters_;  // take() callers in FIFO order
   std::size_t unclaimed_ = 0;  // counted, neither taken nor reserved by a waiting take()
   std::size_t running_ = 0;    // counted, not completed
   WaitState* drainer_ = nullptr;

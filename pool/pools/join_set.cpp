@@ -17,6 +17,7 @@ struct JoinCore::Waiter {
 
   WaitState ws;
   JoinNode* got = nullptr;
+  Waiter* prev = nullptr;  // JoinCore::waiters_, under its lock
   Waiter* next = nullptr;
   bool queued = false;
 };
@@ -28,7 +29,7 @@ constexpr WaitState::Result kDrained = WaitState::kFirstResult;
 JoinCore::JoinCore(const Context& parent) : parent_(parent), ctx_(with_cancel(parent)) {}
 
 JoinCore::~JoinCore() {
-  assert(running_ == 0 && waiters_ == nullptr);
+  assert(running_ == 0 && waiters_.empty());
   while (head_ != nullptr) {
     delete std::exchange(head_, head_->next);
   }
@@ -68,11 +69,8 @@ void JoinCore::undo_add() noexcept {
     } else {
       // A waiting take() reserved this task: nothing will come for it, as if the set were
       // empty.
-      w = std::exchange(waiters_, waiters_->next);
-      if (waiters_ == nullptr) {
-        waiters_tail_ = nullptr;
-      }
-      w->queued = false;
+      w = waiters_.front();
+      waiters_.remove(w);
     }
   }
   if (w != nullptr) {
@@ -85,12 +83,9 @@ void JoinCore::complete(JoinNode* node) noexcept {
   WaitState* drainer = nullptr;
   {
     std::lock_guard lock(mu_);
-    if (waiters_ != nullptr) {
-      w = std::exchange(waiters_, waiters_->next);
-      if (waiters_ == nullptr) {
-        waiters_tail_ = nullptr;
-      }
-      w->queued = false;
+    if (!waiters_.empty()) {
+      w = waiters_.front();
+      waiters_.remove(w);
       w->got = node;
     } else {
       node->next = nullptr;
@@ -145,22 +140,13 @@ JoinNode* JoinCore::take(Clock::time_point deadline) noexcept {
       return nullptr;
     }
     --unclaimed_;  // reserved for me
-    me.queued = true;
-    (waiters_tail_ != nullptr ? waiters_tail_->next : waiters_) = &me;
-    waiters_tail_ = &me;
+    waiters_.push(&me);
   }
   if (me.ws.wait_until(deadline, WaitReason::future) == WaitState::kPending) {
     {
       std::lock_guard lock(mu_);
       if (me.queued) {  // nobody handed me anything: withdraw and give the reservation back
-        Waiter* prev = nullptr;
-        for (Waiter* w = waiters_; w != &me; w = w->next) {
-          prev = w;
-        }
-        (prev != nullptr ? prev->next : waiters_) = me.next;
-        if (waiters_tail_ == &me) {
-          waiters_tail_ = prev;
-        }
+        waiters_.remove(&me);
         ++unclaimed_;
         return nullptr;
       }

@@ -46,8 +46,6 @@ std::error_code TaskGroup::post_on_multi_pool(void* pool, detail::Task& task,
   return static_cast<MultiPool*>(pool)->post_task(task, wait, where, detail::Refused::to_caller);
 }
 
-namespace {}  // namespace
-
 // SlotWaiter: a go() caller blocked at the limit. A task that ends hands its slot to the
 // first one (kGranted); the group stopping takes it out (kStopped) through its context hook.
 // Whoever finds it queued, under mu_, removes it and is the one to wake it.

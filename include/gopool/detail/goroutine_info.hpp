@@ -32,8 +32,8 @@ GOPOOL_API std::vector<GoroutineInfo> goroutine_snapshot();
 // set_goroutine_label: labels the calling goroutine (nullptr clears). The runtime reads the
 // string only under the lock this call takes, so it must stay valid until the goroutine ends or
 // calls this again; clearing the label before freeing it ends that duty (a pool's worker does
-// so before it lets its pool go). Takes the lock that goroutine_snapshot() takes.
-// the goroutine or the next call. Outside a goroutine it does nothing.
+// so before it lets its pool go). Takes the lock that goroutine_snapshot() takes. Outside a
+// goroutine it does nothing.
 GOPOOL_API void set_goroutine_label(const char* label) noexcept;
 
 // set_goroutine_group: names the task group whose task the calling goroutine runs (nullptr
