@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "gopool/context.hpp"
+#include "gopool/debug.hpp"
 #include "gopool/future.hpp"
 #include "gopool/runtime.hpp"
 #include "gopool/wait_group.hpp"
@@ -422,5 +423,32 @@ TEST_CASE("dropping the combined future or the then future does not block or lea
   q.set_value(1);
   for (auto& promise : p.promises) {
     promise.set_value(1);
+  }
+}
+
+TEST_CASE("pending when_all, when_any and then keep no goroutine waiting") {
+  Promises<int> p(300);
+  const std::size_t before = gopool::debug::goroutines().size();
+  std::vector<gopool::Future<int>> for_all;
+  std::vector<gopool::Future<int>> for_any;
+  for (int i = 0; i < 100; ++i) {
+    for_all.push_back(std::move(p.futures[static_cast<std::size_t>(i)]));
+    for_any.push_back(std::move(p.futures[static_cast<std::size_t>(100 + i)]));
+  }
+  auto all = gopool::when_all(std::move(for_all));
+  auto any = gopool::when_any(std::move(for_any));
+  std::vector<gopool::Future<int>> thens;
+  for (int i = 200; i < 300; ++i) {
+    thens.push_back(p.futures[static_cast<std::size_t>(i)].then([](int v) { return v + 1; }));
+  }
+  // 300 inputs pending: neither a goroutine nor a thread waits for any of them.
+  CHECK(gopool::debug::goroutines().size() <= before);
+  for (int i = 0; i < 300; ++i) {
+    p.promises[static_cast<std::size_t>(i)].set_value(i);
+  }
+  CHECK(all.get().size() == 100);
+  CHECK(any.get().first == 0);
+  for (int i = 0; i < 100; ++i) {
+    CHECK(thens[static_cast<std::size_t>(i)].get() == 201 + i);
   }
 }
