@@ -87,6 +87,9 @@ class GOPOOL_API Semaphore {
   // Under mu_: pops the head waiters that the count now satisfies; returns them linked by next.
   Waiter* grant_locked() noexcept;
   static void wake(Waiter* list) noexcept;
+  // withdraw: takes a waiter that gives up off the queue and wakes those its leaving satisfies;
+  // false if a release() granted it first (its wake-up is then on the way).
+  bool withdraw(Waiter* w) noexcept;
 
   mutable detail::SpinLock mu_;
   std::int64_t count_;

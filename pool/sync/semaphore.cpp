@@ -96,23 +96,25 @@ bool Semaphore::acquire_until(Clock::time_point deadline, std::int64_t n) {
   if (me.ws.wait_until(deadline, detail::WaitReason::semaphore) != detail::WaitState::kPending) {
     return true;
   }
+  if (withdraw(&me)) {
+    return false;
+  }
+  (void)me.ws.wait(detail::WaitReason::semaphore);  // a release() granted us just now
+  return true;
+}
+
+bool Semaphore::withdraw(Waiter* w) noexcept {
   Waiter* granted = nullptr;
   {
     std::lock_guard lock(mu_);
-    if (!me.queued) {
-      granted = &me;  // a release() granted our permits just now
-    } else {
-      queue_.remove(&me);
-      // Leaving the head may unblock smaller requests that queued behind us.
-      granted = grant_locked();
+    if (!w->queued) {
+      return false;  // a release() took it off the queue: its wake-up is on the way
     }
-  }
-  if (granted == &me) {
-    (void)me.ws.wait(detail::WaitReason::semaphore);  // that release's wake-up is coming
-    return true;
+    queue_.remove(w);
+    granted = grant_locked();  // leaving the head may let smaller requests behind it through
   }
   wake(granted);
-  return false;
+  return true;
 }
 
 // Takes a waiting acquire(ctx, n) off the queue when its context ends, unless a release() has
@@ -125,17 +127,9 @@ struct Semaphore::Canceller : detail::ContextWaiter {
   }
 
   void withdraw() noexcept {
-    Waiter* granted = nullptr;
-    {
-      std::lock_guard lock(sem->mu_);
-      if (!me->queued) {
-        return;
-      }
-      sem->queue_.remove(me);
-      granted = sem->grant_locked();  // smaller requests queued behind us may fit now
+    if (sem->withdraw(me)) {
+      me->ws.wake(kCanceled);
     }
-    wake(granted);
-    me->ws.wake(kCanceled);
   }
 
   Semaphore* sem;
