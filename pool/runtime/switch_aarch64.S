@@ -56,7 +56,9 @@ gopool_ctx_switch:
         .cfi_def_cfa_offset 0
         .cfi_restore x29
         .cfi_restore x30
-        ret
+        // Not ret: the return-stack predictor would predict the caller of this switch, never
+        // the context being resumed; br is predicted from the branch history instead.
+        br      x30
         .cfi_endproc
         .size   gopool_ctx_switch, .-gopool_ctx_switch
 
