@@ -24,21 +24,16 @@ gopool_ctx_switch:
         subq    $8, %rsp
         stmxcsr (%rsp)
         fnstcw  4(%rsp)
-        movq    %rsp, (%rdi)
-        // Loading the control words is slow and they almost never differ: compare first (the
-        // MXCSR's control bits only, not its sticky status flags), with loads of the same
-        // widths as the stores just made, so they forward.
-        movl    (%rsp), %eax
-        andl    $0xFFC0, %eax
         movzwl  4(%rsp), %ecx
+        movq    %rsp, (%rdi)
         movq    %rsi, %rsp
-        movl    (%rsp), %r8d
-        andl    $0xFFC0, %r8d
-        cmpl    %eax, %r8d
-        jne     1f
-        cmpw    %cx, 4(%rsp)
+        // The x87 control word is compared first (its reload is slow and it almost never
+        // differs). The MXCSR is loaded always: reading back what stmxcsr just stored waits for
+        // that store to complete, which costs more than the load.
+        cmpw    4(%rsp), %cx
         jne     1f
 2:
+        ldmxcsr (%rsp)
         addq    $8, %rsp
         popq    %r15
         popq    %r14
@@ -51,8 +46,7 @@ gopool_ctx_switch:
         // the branch history instead, which learns a steady pattern of switches.
         popq    %rdx
         jmpq    *%rdx
-1:      ldmxcsr (%rsp)
-        fldcw   4(%rsp)
+1:      fldcw   4(%rsp)
         jmp     2b
         .cfi_endproc
         .size   gopool_ctx_switch, .-gopool_ctx_switch
