@@ -276,6 +276,9 @@ class GOPOOL_API TaskGroup {
   void finish(detail::GroupOutcome outcome, bool holds_slot) noexcept;
   // record_locked: keeps the first error; true if this was it.
   bool record_locked(detail::GroupOutcome& outcome) noexcept;
+  std::uint64_t freeze_locked() noexcept;
+  void thaw_locked() noexcept;
+  DoneWaiter* count_out_locked() noexcept;
   void wait_idle() noexcept;
   static void on_stop(detail::ContextWaiter* self, std::error_code why) noexcept;
 
@@ -285,18 +288,26 @@ class GOPOOL_API TaskGroup {
   Context ctx_;   // context(): a child of stop_, also cancelled by wait()
   std::string name_;
   std::uint64_t id_;
-
-  mutable detail::SpinLock mu_;  // guards everything below
-  int limit_ = -1;
-  int running_ = 0;          // slots taken (tasks holding one)
-  std::int64_t active_ = 0;  // tasks taken and not ended, and callers blocked in go()
-  TaskGroupStats stats_;
-  std::error_code error_;         // the first failure, if an error code
-  std::exception_ptr exception_;  // the first failure, if an exception
-  bool failed_ = false;
   // Set with failed_ (under mu_), read without: a task that starts after a failure was
   // recorded does not run, even before the failure's cancel of stop_ has gone through.
   std::atomic<bool> stopped_{false};
+
+  // The counts that every go() and every task's end change, in one word on a line of their own,
+  // so that the common case is one CAS rather than a lock's round trip (and no spinning behind a
+  // holder the kernel preempted): bits 0-30 the slots taken (tasks holding one), bit 31 kSlow,
+  // bits 32-63 the active count (tasks taken and not ended, and callers blocked in go()). While
+  // kSlow is set (somebody waits for a slot or for the end, or mu_'s holder is reading the
+  // counts) the word changes under mu_ only.
+  alignas(64) std::atomic<std::uint64_t> state_{0};
+  std::atomic<std::uint64_t> accepted_{0};   // TaskGroupStats::accepted
+  std::atomic<std::uint64_t> succeeded_{0};  // TaskGroupStats::succeeded
+  std::atomic<int> limit_{-1};               // written under mu_ while no task is active
+  mutable detail::SpinLock mu_;              // guards everything below, and state_ as above
+
+  alignas(64) TaskGroupStats stats_;  // failed, cancelled and refused (the rest: atomics above)
+  std::error_code error_;             // the first failure, if an error code
+  std::exception_ptr exception_;      // the first failure, if an exception
+  bool failed_ = false;
   detail::WaitQueue<SlotWaiter> slot_waiters_;  // callers of go() waiting for a slot, FIFO
   DoneWaiter* done_waiters_ = nullptr;          // callers of wait() and the destructor
 };

@@ -25,6 +25,20 @@ constexpr WaitState::Result kIdle = WaitState::kFirstResult;  // every task has 
 
 std::atomic<std::uint64_t> next_group_id{1};
 
+// TaskGroup::state_'s fields (see the header).
+constexpr std::uint64_t kRunningOne = 1;
+constexpr std::uint64_t kRunningMask = 0x7FFF'FFFF;
+constexpr std::uint64_t kSlow = std::uint64_t{1} << 31;
+constexpr std::uint64_t kActiveOne = std::uint64_t{1} << 32;
+
+int running_of(std::uint64_t state) noexcept {
+  return static_cast<int>(state & kRunningMask);
+}
+
+std::int64_t active_of(std::uint64_t state) noexcept {
+  return static_cast<std::int64_t>(state >> 32);
+}
+
 std::string default_name(std::uint64_t id) {
   return "group#" + std::to_string(id);
 }
@@ -65,7 +79,7 @@ struct TaskGroup::SlotWaiter {
   bool queued = false;
 };
 
-// DoneWaiter: a caller of wait() (or the destructor), woken when active_ reaches zero.
+// DoneWaiter: a caller of wait() (or the destructor), woken when the active count reaches zero.
 struct TaskGroup::DoneWaiter {
   WaitState ws;
   DoneWaiter* next = nullptr;
@@ -99,30 +113,49 @@ void TaskGroup::throw_null_task() {
                           "gopool: TaskGroup::go of an empty callable");
 }
 
+std::uint64_t TaskGroup::freeze_locked() noexcept {
+  return state_.fetch_or(kSlow, std::memory_order_acq_rel);
+}
+
+void TaskGroup::thaw_locked() noexcept {
+  if (slot_waiters_.empty() && done_waiters_ == nullptr) {
+    state_.fetch_and(~kSlow, std::memory_order_release);
+  }
+}
+
 TaskGroup::Entry TaskGroup::enter(bool may_wait) {
   std::error_code stopped = stop_.err();
   if (stopped || stopped_.load(std::memory_order_acquire)) {
     // Stopped already: the task is cancelled before start without taking a slot.
+    accepted_.fetch_add(1, std::memory_order_relaxed);
     std::lock_guard lock(mu_);
-    ++stats_.accepted;
     ++stats_.cancelled;
     GroupOutcome cancelled{GroupOutcome::Kind::cancelled, stopped, nullptr};
     (void)record_locked(cancelled);
     return Entry::cancelled;
   }
-  {
-    std::lock_guard lock(mu_);
-    if (limit_ < 0 || running_ < limit_) {
-      ++running_;
-      ++active_;
-      ++stats_.accepted;
+  const int limit = limit_.load(std::memory_order_relaxed);
+  std::uint64_t state = state_.load(std::memory_order_relaxed);
+  while ((state & kSlow) == 0 && (limit < 0 || running_of(state) < limit)) {
+    if (state_.compare_exchange_weak(state, state + kRunningOne + kActiveOne,
+                                     std::memory_order_acq_rel, std::memory_order_relaxed)) {
+      accepted_.fetch_add(1, std::memory_order_relaxed);
       return Entry::ok;
     }
-    if (!may_wait) {
-      return Entry::full;
-    }
   }
-  return wait_for_slot();
+  if (may_wait) {
+    return wait_for_slot();
+  }
+  std::lock_guard lock(mu_);
+  state = freeze_locked();
+  Entry entry = Entry::full;
+  if (limit < 0 || running_of(state) < limit) {  // a task ended before the freeze
+    state_.fetch_add(kRunningOne + kActiveOne, std::memory_order_relaxed);
+    accepted_.fetch_add(1, std::memory_order_relaxed);
+    entry = Entry::ok;
+  }
+  thaw_locked();
+  return entry;
 }
 
 TaskGroup::Entry TaskGroup::wait_for_slot() {
@@ -131,13 +164,16 @@ TaskGroup::Entry TaskGroup::wait_for_slot() {
     SlotWaiter me(this);
     {
       std::lock_guard lock(mu_);
-      ++active_;  // wait() waits for this caller too
-      ++stats_.accepted;
-      if (limit_ < 0 || running_ < limit_) {  // a task ended while the lock was free
-        ++running_;
+      const std::uint64_t state = freeze_locked();
+      state_.fetch_add(kActiveOne, std::memory_order_relaxed);  // wait() waits for this caller too
+      accepted_.fetch_add(1, std::memory_order_relaxed);
+      const int limit = limit_.load(std::memory_order_relaxed);
+      if (limit < 0 || running_of(state) < limit) {  // a task ended meanwhile
+        state_.fetch_add(kRunningOne, std::memory_order_relaxed);
+        thaw_locked();
         return Entry::ok;
       }
-      slot_waiters_.push(&me);
+      slot_waiters_.push(&me);  // kSlow stays set while it is queued
     }
     // Linked after queueing: a task that ends meanwhile may grant the slot already. The link
     // (and the context's lock behind it) is never taken under mu_: on_stop takes mu_ under it.
@@ -154,7 +190,7 @@ TaskGroup::Entry TaskGroup::wait_for_slot() {
     }
   }  // unlinked here: on_stop is not running and will not run
   if (r == kGranted) {
-    return Entry::ok;  // the slot came with running_ unchanged
+    return Entry::ok;  // the slot came with the slots taken unchanged
   }
   finish({GroupOutcome::Kind::cancelled, stop_.err(), nullptr}, false);
   return Entry::cancelled;
@@ -162,7 +198,7 @@ TaskGroup::Entry TaskGroup::wait_for_slot() {
 
 void TaskGroup::on_stop(detail::ContextWaiter* self, std::error_code /*why*/) noexcept {
   SlotWaiter* w = static_cast<SlotWaiter::Hook*>(self)->owner;
-  TaskGroup* g = w->group;  // alive: w's caller counts in active_
+  TaskGroup* g = w->group;  // alive: w's caller counts as active
   bool mine = false;
   {
     std::lock_guard lock(g->mu_);
@@ -228,6 +264,18 @@ bool TaskGroup::record_locked(GroupOutcome& outcome) noexcept {
 }
 
 void TaskGroup::finish(GroupOutcome outcome, bool holds_slot) noexcept {
+  if (outcome.kind == GroupOutcome::Kind::succeeded) {
+    succeeded_.fetch_add(1, std::memory_order_relaxed);  // before the count that lets wait() go
+    const std::uint64_t ended = kActiveOne + (holds_slot ? kRunningOne : 0);
+    std::uint64_t state = state_.load(std::memory_order_relaxed);
+    while ((state & kSlow) == 0) {
+      // Nobody waits for a slot or for the end: one CAS. *this may be gone once it succeeds.
+      if (state_.compare_exchange_weak(state, state - ended, std::memory_order_acq_rel,
+                                       std::memory_order_relaxed)) {
+        return;
+      }
+    }
+  }
   bool stop_group = false;
   SlotWaiter* granted = nullptr;
   DoneWaiter* idle = nullptr;
@@ -236,10 +284,10 @@ void TaskGroup::finish(GroupOutcome outcome, bool holds_slot) noexcept {
   std::exception_ptr dropped;
   {
     std::lock_guard lock(mu_);
+    (void)freeze_locked();
     switch (outcome.kind) {
       case GroupOutcome::Kind::succeeded:
-        ++stats_.succeeded;
-        break;
+        break;  // counted above
       case GroupOutcome::Kind::failed:
         ++stats_.failed;
         stop_group = record_locked(outcome);
@@ -253,43 +301,42 @@ void TaskGroup::finish(GroupOutcome outcome, bool holds_slot) noexcept {
         stop_group = record_locked(outcome);
         break;
       case GroupOutcome::Kind::withdrawn:
-        --stats_.accepted;
+        accepted_.fetch_sub(1, std::memory_order_relaxed);
         break;
     }
     if (holds_slot) {
       if (SlotWaiter* w = slot_waiters_.front()) {
-        slot_waiters_.remove(w);  // the slot passes to w: running_ stays
+        slot_waiters_.remove(w);  // the slot passes to w: the slots taken stay
         granted = w;
       } else {
-        --running_;
+        state_.fetch_sub(kRunningOne, std::memory_order_relaxed);
       }
     }
     dropped = std::move(outcome.exception);  // empty unless recorded as the first failure
-    if (!stop_group && !dropped && --active_ == 0) {
-      idle = done_waiters_;
-      done_waiters_ = nullptr;
+    if (!stop_group && !dropped) {
+      idle = count_out_locked();
     }
+    thaw_locked();
   }
   const bool count_out_later = stop_group || dropped;
   dropped = nullptr;
   if (stop_group) {
     // Outside mu_ (cancelling takes the contexts' locks, under which on_stop takes mu_), and
     // before a slot passes on, so that the task it lets in sees the group stopped. This task
-    // still counts in active_, so *this is alive; the count drops right after.
+    // still counts as active, so *this is alive; the count drops right after.
     stop_.cancel();
   }
   if (granted != nullptr) {
-    granted->ws.wake(kGranted);  // its caller still counts in active_: *this stays
+    granted->ws.wake(kGranted);  // its caller still counts as active: *this stays
   }
   if (count_out_later) {
     std::lock_guard lock(mu_);
-    if (--active_ == 0) {
-      idle = done_waiters_;
-      done_waiters_ = nullptr;
-    }
+    (void)freeze_locked();
+    idle = count_out_locked();
+    thaw_locked();
   }
-  // *this may be gone from here on: a waiter woken below, or one that looked at active_ after
-  // the lock was released, may destroy the group.
+  // *this may be gone from here on: a waiter woken below, or one that looked at the active count
+  // after the lock was released, may destroy the group.
   while (idle != nullptr) {
     DoneWaiter* next = idle->next;  // read first: the node dies with its wait
     idle->ws.wake(kIdle);
@@ -297,15 +344,26 @@ void TaskGroup::finish(GroupOutcome outcome, bool holds_slot) noexcept {
   }
 }
 
+TaskGroup::DoneWaiter* TaskGroup::count_out_locked() noexcept {
+  const std::uint64_t before = state_.fetch_sub(kActiveOne, std::memory_order_acq_rel);
+  if (active_of(before) != 1) {
+    return nullptr;
+  }
+  DoneWaiter* idle = done_waiters_;
+  done_waiters_ = nullptr;
+  return idle;
+}
+
 void TaskGroup::wait_idle() noexcept {
   DoneWaiter me;
   {
     std::lock_guard lock(mu_);
-    if (active_ == 0) {
+    if (active_of(freeze_locked()) == 0) {
+      thaw_locked();
       return;
     }
     me.next = done_waiters_;
-    done_waiters_ = &me;
+    done_waiters_ = &me;  // kSlow stays set while it waits
   }
   (void)me.ws.wait(detail::WaitReason::task_group);
 }
@@ -335,11 +393,13 @@ void TaskGroup::set_limit(int n) {
   std::string name;
   {
     std::lock_guard lock(mu_);
-    active = active_;
+    active = active_of(freeze_locked());  // frozen: no go() takes a slot under the old limit
     if (active == 0) {
-      limit_ = n < 0 ? -1 : n;
+      limit_.store(n < 0 ? -1 : n, std::memory_order_relaxed);
+      thaw_locked();
       return;
     }
+    thaw_locked();
     name = name_;
   }
   throw std::system_error(make_error_code(errc::group_active),
@@ -348,8 +408,7 @@ void TaskGroup::set_limit(int n) {
 }
 
 int TaskGroup::limit() const noexcept {
-  std::lock_guard lock(mu_);
-  return limit_;
+  return limit_.load(std::memory_order_relaxed);
 }
 
 void TaskGroup::set_name(std::string name) {
@@ -359,11 +418,13 @@ void TaskGroup::set_name(std::string name) {
   std::int64_t active = 0;
   {
     std::lock_guard lock(mu_);
-    active = active_;
+    active = active_of(freeze_locked());  // frozen: no task starts and reads name_ meanwhile
     if (active == 0) {
       name_.swap(name);
+      thaw_locked();
       return;
     }
+    thaw_locked();
     name = name_;
   }
   throw std::system_error(make_error_code(errc::group_active),
@@ -372,13 +433,18 @@ void TaskGroup::set_name(std::string name) {
 }
 
 std::int64_t TaskGroup::active() const noexcept {
-  std::lock_guard lock(mu_);
-  return active_;
+  return active_of(state_.load(std::memory_order_acquire));
 }
 
 TaskGroupStats TaskGroup::stats() const noexcept {
-  std::lock_guard lock(mu_);
-  return stats_;
+  TaskGroupStats stats;
+  {
+    std::lock_guard lock(mu_);
+    stats = stats_;
+  }
+  stats.accepted = accepted_.load(std::memory_order_relaxed);
+  stats.succeeded = succeeded_.load(std::memory_order_relaxed);
+  return stats;
 }
 
 }  // namespace gopool
