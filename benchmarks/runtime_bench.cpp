@@ -167,7 +167,7 @@ gopool::detail::Context g_raw_other;
 
 [[noreturn]] void raw_switch_entry(void*) {
   for (;;)
-    gopool_ctx_switch(&g_raw_other.sp, g_raw_main.sp);
+    gopool::detail::raw_switch(&g_raw_other.sp, g_raw_main.sp);
 }
 
 void BM_RawSwitch(benchmark::State& state) {
@@ -175,7 +175,7 @@ void BM_RawSwitch(benchmark::State& state) {
   gopool::detail::make_context(&g_raw_other, stack.data(), stack.data() + stack.size(),
                                &raw_switch_entry, nullptr);
   for (auto _ : state)
-    gopool_ctx_switch(&g_raw_main.sp, g_raw_other.sp);
+    gopool::detail::raw_switch(&g_raw_main.sp, g_raw_other.sp);
   state.counters["per_switch"] =
       benchmark::Counter(2.0 * static_cast<double>(state.iterations()),
                          benchmark::Counter::kIsRate | benchmark::Counter::kInvert);

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include <gopool/chan.hpp>
 #include <gopool/detail/tuning.hpp>
 #include <gopool/runtime.hpp>
 #include <gopool/runtime_stats.hpp>
@@ -98,6 +99,9 @@ TEST_CASE("set_procs up and down under load loses no goroutine") {
 }
 
 TEST_CASE("set_procs(1): a goroutine that parks lets the others run on the single P") {
+  // The first goroutine starts the second and parks until the second has run: on one P the
+  // second can only run once the first parked, whatever the machine's load (no sleep decides
+  // the order).
   const int old = gopool::set_procs(1);
   std::atomic<int> order{0};
   int first = -1;
@@ -105,12 +109,14 @@ TEST_CASE("set_procs(1): a goroutine that parks lets the others run on the singl
   gopool::WaitGroup wg;
   wg.add(2);
   gopool::go([&] {
-    gopool::sleep_for(std::chrono::milliseconds(5));
+    gopool::Chan<int> ran;
+    gopool::go([&, ran] {
+      second = order.fetch_add(1);
+      ran.close();
+      wg.done();
+    });
+    (void)ran.recv();  // parks: the second runs now
     first = order.fetch_add(1);
-    wg.done();
-  });
-  gopool::go([&] {
-    second = order.fetch_add(1);
     wg.done();
   });
   wg.wait();

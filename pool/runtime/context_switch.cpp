@@ -20,18 +20,19 @@ void make_context(Context* ctx, [[maybe_unused]] void* stack_bottom, void* stack
                   void (*entry)(void*), void* arg) noexcept {
   auto top = reinterpret_cast<std::uintptr_t>(stack_top) & ~std::uintptr_t{15};
 #if defined(__x86_64__)
-  // Frame popped by gopool_ctx_switch, low to high: control words, r15, r14, r13, r12, rbx,
-  // rbp, return address. After the ret, rsp == top (16-byte aligned) for the entry's call.
-  auto* frame = reinterpret_cast<std::uint64_t*>(top) - 8;
-  std::memset(frame, 0, 8 * sizeof(std::uint64_t));
+  // Frame read by raw_switch (context_switch.hpp), low to high: control words, rbp, resume
+  // address; above it what gopool_ctx_entry reads: entry, arg, padding. After the entry's
+  // reads, rsp == top (16-byte aligned) for its call.
+  auto* frame = reinterpret_cast<std::uint64_t*>(top) - 6;
+  std::memset(frame, 0, 6 * sizeof(std::uint64_t));
   const std::uint32_t mxcsr = 0x1F80;  // all exceptions masked, round to nearest
   const std::uint16_t fpucw = 0x037F;  // x87 default: extended precision, exceptions masked
   std::memcpy(reinterpret_cast<char*>(frame), &mxcsr, sizeof mxcsr);
   std::memcpy(reinterpret_cast<char*>(frame) + 4, &fpucw, sizeof fpucw);
-  frame[4] = reinterpret_cast<std::uint64_t>(entry);  // r12
-  frame[5] = reinterpret_cast<std::uint64_t>(arg);    // rbx
-  frame[6] = 0;                                       // rbp
-  frame[7] = reinterpret_cast<std::uint64_t>(&gopool_ctx_entry);
+  frame[1] = 0;  // rbp: frame-pointer walks end here
+  frame[2] = reinterpret_cast<std::uint64_t>(&gopool_ctx_entry);
+  frame[3] = reinterpret_cast<std::uint64_t>(entry);
+  frame[4] = reinterpret_cast<std::uint64_t>(arg);
   ctx->sp = frame;
 #elif defined(__aarch64__)
   // Frame popped by gopool_ctx_switch: x19..x28, fp, lr, d8..d15, fpcr (176 bytes).

@@ -17,9 +17,11 @@ void __tsan_switch_to_fiber(void* fiber, unsigned flags);
 }
 #endif
 
+#if !defined(__x86_64__)
 // Hidden: inside libgopool.so the switch is a direct call, not one through the PLT.
 extern "C" __attribute__((visibility("hidden"))) void gopool_ctx_switch(void** save_sp,
                                                                         void* load_sp);
+#endif
 
 namespace gopool::detail {
 
@@ -53,6 +55,63 @@ struct Context {
 #endif
 };
 
+// raw_switch: saves the running context's stack pointer in *save_sp and resumes the one saved at
+// load_sp. On x86-64 it is one asm statement inline in its caller (as PhotonLibOS does): it
+// pushes only the resume address, rbp and the FP control words, and tells the compiler that
+// every other register is clobbered, so the compiler keeps just what is live across the switch
+// and saves the callee-saved registers once in the caller's prologue. There is no call, so the
+// return-stack predictor stays in step: the context resumed returns through the same call
+// sites as the one that left when both were suspended in the same place (two goroutines that
+// yield or hand off to each other), and every one of its returns is predicted.
+//
+// Frame at the saved stack pointer, low to high: MXCSR (4 bytes), x87 control word (2 bytes,
+// padded to 8), rbp, resume address; then the 128-byte red zone of the code that switched,
+// which the switch steps over before pushing. The MXCSR is loaded on every resume: reading back
+// what stmxcsr just stored, to compare, waits for that store and costs more (AMD EPYC); the x87
+// control word is compared first, its load being the slow one. Elsewhere the switch is
+// gopool_ctx_switch (switch_<cpu>.S), a function that saves the callee-saved registers itself.
+#if defined(__x86_64__)
+inline void raw_switch(void** save_sp, void* load_sp) noexcept {
+  asm volatile(
+      "subq   $128, %%rsp\n\t"  // the red zone of a leaf caller
+      "leaq   1f(%%rip), %%rax\n\t"
+      "pushq  %%rax\n\t"
+      "pushq  %%rbp\n\t"
+      "subq   $8, %%rsp\n\t"
+      "stmxcsr (%%rsp)\n\t"
+      "fnstcw 4(%%rsp)\n\t"
+      "movzwl 4(%%rsp), %%ecx\n\t"
+      "movq   %%rsp, (%0)\n\t"
+      "movq   %1, %%rsp\n\t"
+      "cmpw   4(%%rsp), %%cx\n\t"
+      "je     2f\n\t"
+      "fldcw  4(%%rsp)\n\t"
+      "2:\n\t"
+      "ldmxcsr (%%rsp)\n\t"
+      "movq   8(%%rsp), %%rbp\n\t"
+      "movq   16(%%rsp), %%rax\n\t"
+      "addq   $24, %%rsp\n\t"
+      "jmpq   *%%rax\n\t"
+      "1:\n\t"
+      "addq   $128, %%rsp"
+      : "+D"(save_sp), "+S"(load_sp)
+      :
+      : "rax", "rbx", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "memory",
+        "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
+        "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15",
+#if defined(__AVX512F__)
+        "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25",
+        "xmm26", "xmm27", "xmm28", "xmm29", "xmm30", "xmm31", "k0", "k1", "k2", "k3", "k4", "k5",
+        "k6", "k7",
+#endif
+        "st", "st(1)", "st(2)", "st(3)", "st(4)", "st(5)", "st(6)", "st(7)");
+}
+#else
+inline void raw_switch(void** save_sp, void* load_sp) noexcept {
+  gopool_ctx_switch(save_sp, load_sp);
+}
+#endif
+
 // Lays out a fresh context on [stack_bottom, stack_top) that, when switched to, calls
 // entry(arg) on that stack. entry must never return.
 void make_context(Context* ctx, void* stack_bottom, void* stack_top, void (*entry)(void*),
@@ -73,7 +132,7 @@ inline void switch_context(Context* from, Context* to, EhGlobals* tls_eh,
 #if defined(GOPOOL_TSAN)
   __tsan_switch_to_fiber(to->tsan_fiber, 0);
 #endif
-  gopool_ctx_switch(&from->sp, to->sp);
+  raw_switch(&from->sp, to->sp);
 #if defined(GOPOOL_ASAN)
   __sanitizer_finish_switch_fiber(from->asan_fake_stack, nullptr, nullptr);
 #endif

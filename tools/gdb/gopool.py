@@ -14,7 +14,8 @@
 #
 # The runtime is found through its symbols (the scheduler's g_sched and its list allgs), so the
 # program needs debug info for gopool (RelWithDebInfo or Debug). The layout of a saved context
-# is the one pool/runtime/switch_<cpu>.S pushes and make_context() lays out.
+# is the one the switch (raw_switch in pool/runtime/context_switch.hpp on x86-64,
+# switch_aarch64.S on AArch64) pushes and make_context() lays out.
 #
 # Loading it in every gdb session: put `source <prefix>/share/gopool/gdb/gopool.py` in
 # ~/.gdbinit (tools/gdb/README.md has the details). In a program without gopool the commands
@@ -28,12 +29,14 @@ import gdb.unwinder
 _SCHED_SYMBOL = "gopool::detail::(anonymous namespace)::g_sched"
 _CLOCK_SYMBOL = "gopool::detail::(anonymous namespace)::g_coarse_now"
 
-# Where switch_<cpu>.S leaves each callee-saved register, as 8-byte slots above the saved stack
+# Where the switch leaves each register it saves, as 8-byte slots above the saved stack
 # pointer, and how many bytes the switch pushed (the caller's stack pointer is sp + that).
 _SAVED_CONTEXT = {
     "x86_64": {
-        "pushed": 64,
-        "slots": {"r15": 1, "r14": 2, "r13": 3, "r12": 4, "rbx": 5, "rbp": 6, "rip": 7},
+        # raw_switch (context_switch.hpp): control words, rbp, resume address, then the
+        # 128-byte red zone it stepped over. The other registers are the caller's to save.
+        "pushed": 24 + 128,
+        "slots": {"rbp": 1, "rip": 2},
         "sp": "rsp",
         "pc": "rip",
     },
