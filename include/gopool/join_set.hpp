@@ -3,9 +3,11 @@
 // and the set never outlives its tasks.
 #pragma once
 
+#include <atomic>
 #include <concepts>
 #include <cstddef>
 #include <exception>
+#include <forward_list>
 #include <memory>
 #include <optional>
 #include <source_location>
@@ -53,8 +55,10 @@ class GOPOOL_API JoinCore {
   ~JoinCore();
 
   // task_context: the Context for a task spawned now: a child of the parent, replaced by a
-  // fresh one after abort_all() (unless the parent itself is done). Throws std::bad_alloc.
-  Context task_context();
+  // fresh one after abort_all() (unless the parent itself is done). The reference stays valid
+  // as long as the JoinCore, so a task holds it without a reference count of its own (the set
+  // outlives its tasks). Lock-free unless it must make a fresh one. Throws std::bad_alloc.
+  const Context& task_context();
 
   // add: counts a task about to be posted. undo_add: takes it back when posting threw.
   void add() noexcept;
@@ -90,7 +94,10 @@ class GOPOOL_API JoinCore {
   std::size_t running_ = 0;    // counted, not completed
   WaitState* drainer_ = nullptr;
   const Context parent_;
-  Context ctx_;  // the current tasks' context, under mu_
+  // Every Context tasks were given, newest first, kept until the set goes (abort_all() makes a
+  // new one rarely); ctx_ points at the current one, replaced under mu_.
+  std::forward_list<Context> contexts_;
+  std::atomic<const Context*> ctx_;
 };
 
 // JoinValue: what next() yields for a JoinSet<T>: T, or std::monostate for T = void.
@@ -177,11 +184,13 @@ class JoinSet {
       throw std::system_error(make_error_code(errc::null_task));
     }
     auto slot = std::make_unique<Slot>();
-    Context ctx = core_.task_context();
+    const Context& ctx = core_.task_context();
     Slot* s = slot.get();
     detail::JoinCore* core = &core_;
-    auto task = [core, s, ctx, fn = std::optional<std::decay_t<F>>(std::forward<F>(f))]() mutable {
-      run(*s, ctx, fn);
+    const Context* task_ctx = &ctx;  // lives as long as the set, which outlives the task
+    auto task = [core, s, task_ctx,
+                 fn = std::optional<std::decay_t<F>>(std::forward<F>(f))]() mutable {
+      run(*s, *task_ctx, fn);
       core->complete(s);  // the last touch of the set
     };
     core_.add();

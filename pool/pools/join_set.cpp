@@ -26,7 +26,8 @@ namespace {
 constexpr WaitState::Result kDrained = WaitState::kFirstResult;
 }  // namespace
 
-JoinCore::JoinCore(const Context& parent) : parent_(parent), ctx_(with_cancel(parent)) {}
+JoinCore::JoinCore(const Context& parent)
+    : parent_(parent), contexts_{with_cancel(parent)}, ctx_(&contexts_.front()) {}
 
 JoinCore::~JoinCore() {
   assert(running_ == 0 && waiters_.empty());
@@ -35,22 +36,20 @@ JoinCore::~JoinCore() {
   }
 }
 
-Context JoinCore::task_context() {
-  Context current;
-  {
-    std::lock_guard lock(mu_);
-    current = ctx_;
+const Context& JoinCore::task_context() {
+  const Context* current = ctx_.load(std::memory_order_acquire);
+  if (!current->err() || parent_.err()) {
+    return *current;  // live, or done with the parent: then every task is cancelled
   }
-  if (!current.err() || parent_.err()) {
-    return current;  // live, or done with the parent: then every task is cancelled
-  }
-  // abort_all() cancelled it: later tasks get a fresh child (allocated outside the lock).
-  Context fresh = with_cancel(parent_);
+  // abort_all() cancelled it: later tasks get a fresh child (allocated outside the lock, and
+  // spliced in under it).
+  std::forward_list<Context> fresh{with_cancel(parent_)};
   std::lock_guard lock(mu_);
-  if (ctx_ == current) {
-    ctx_ = std::move(fresh);
+  if (ctx_.load(std::memory_order_relaxed) == current) {
+    contexts_.splice_after(contexts_.before_begin(), fresh);
+    ctx_.store(&contexts_.front(), std::memory_order_release);
   }
-  return ctx_;
+  return *ctx_.load(std::memory_order_relaxed);
 }
 
 void JoinCore::add() noexcept {
@@ -162,12 +161,8 @@ std::size_t JoinCore::size() const noexcept {
 }
 
 void JoinCore::abort_all() noexcept {
-  Context current;
-  {
-    std::lock_guard lock(mu_);
-    current = ctx_;
-  }
-  current.cancel();  // outside our lock: cancel wakes the tasks' waiters under the context's
+  // Outside our lock: cancel wakes the tasks' waiters under the context's lock.
+  ctx_.load(std::memory_order_acquire)->cancel();
 }
 
 void JoinCore::drain() noexcept {
