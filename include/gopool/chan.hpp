@@ -554,7 +554,7 @@ class Chan {
   std::size_t capacity() const noexcept { return state_ != nullptr ? state_->capacity() : 0; }
 
   // iterator: receives on increment; equal to end() once the channel is closed and drained.
-  class iterator {
+  class iterator {  // NOLINT(readability-identifier-naming): the standard range protocol
    public:
     using value_type = T;
     using difference_type = std::ptrdiff_t;

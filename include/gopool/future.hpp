@@ -57,10 +57,11 @@ class FutureCore {
   void mark_ready() noexcept {
     const std::uintptr_t old = state_.exchange(kReady, std::memory_order_acq_rel);
     if ((old & kContinuationTag) != 0) {
+      // NOLINTNEXTLINE(performance-no-int-to-ptr): the state word is a tagged pointer
       auto* c = reinterpret_cast<FutureContinuation*>(old & ~kContinuationTag);
       c->fire(c);
     } else if (old != kPending) {
-      reinterpret_cast<WaitState*>(old)->wake(kWoken);
+      reinterpret_cast<WaitState*>(old)->wake(kWoken);  // NOLINT(performance-no-int-to-ptr)
     }
   }
 

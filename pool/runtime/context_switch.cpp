@@ -7,6 +7,7 @@ extern "C" __attribute__((visibility("hidden"))) void gopool_ctx_entry();
 
 namespace __cxxabiv1 {
 struct __cxa_eh_globals;
+// NOLINTNEXTLINE(readability-identifier-naming): the ABI's name
 extern "C" __cxa_eh_globals* __cxa_get_globals() noexcept;
 }  // namespace __cxxabiv1
 
@@ -23,7 +24,7 @@ void make_context(Context* ctx, [[maybe_unused]] void* stack_bottom, void* stack
   // Frame read by raw_switch (context_switch.hpp), low to high: control words, rbp, resume
   // address; above it what gopool_ctx_entry reads: entry, arg, padding. After the entry's
   // reads, rsp == top (16-byte aligned) for its call.
-  auto* frame = reinterpret_cast<std::uint64_t*>(top) - 6;
+  auto* frame = reinterpret_cast<std::uint64_t*>(top) - 6;  // NOLINT(performance-no-int-to-ptr)
   std::memset(frame, 0, 6 * sizeof(std::uint64_t));
   const std::uint32_t mxcsr = 0x1F80;  // all exceptions masked, round to nearest
   const std::uint16_t fpucw = 0x037F;  // x87 default: extended precision, exceptions masked

@@ -47,6 +47,7 @@ class SubmitTask {
   template <class F, class... A>
   explicit SubmitTask(F&& f, A&&... args)
       : fn_(std::forward<F>(f)), args_(std::forward<A>(args)...) {}
+  // NOLINTNEXTLINE(performance-noexcept-move-constructor): moving Fn may throw
   SubmitTask(SubmitTask&&) = default;
   SubmitTask& operator=(SubmitTask&&) = delete;
   SubmitTask(const SubmitTask&) = delete;

@@ -15,15 +15,18 @@ namespace gopool::detail {
 // Task stores any move-constructible callable invocable as `void()`. Callables of up to
 // kInlineSize bytes (and nothrow-movable) live inside the Task; larger ones on the heap. A null
 // function pointer or an empty std::function makes an empty Task.
+// NOLINTNEXTLINE(cppcoreguidelines-pro-type-member-init): buf_ is raw storage
 class Task {
  public:
   static constexpr std::size_t kInlineSize = 48;
 
-  Task() noexcept = default;
+  Task() noexcept = default;  // NOLINT(cppcoreguidelines-pro-type-member-init): raw buf_
 
   template <class F, class D = std::decay_t<F>,
             class = std::enable_if_t<!std::is_same_v<D, Task> && std::is_invocable_v<D&>>>
-  Task(F&& f) {  // NOLINT(google-explicit-constructor): a callable is a Task
+  // A callable is a Task (implicit); buf_ is raw storage, written by what is placed in it.
+  // NOLINTNEXTLINE(google-explicit-constructor,cppcoreguidelines-pro-type-member-init)
+  Task(F&& f) {
     // A null function pointer or an empty std::function makes an empty Task (a function
     // itself, passed by reference, is never null).
     if constexpr (!std::is_function_v<std::remove_reference_t<F>> &&
@@ -39,6 +42,7 @@ class Task {
     }
   }
 
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-member-init): buf_ is raw storage
   Task(Task&& other) noexcept : ops_(other.ops_) {
     if (ops_ != nullptr) {
       ops_->relocate(buf_, other.buf_);
@@ -141,6 +145,7 @@ class Task {
       [](void* p) noexcept { delete *static_cast<D**>(p); },
       kRefusable<D> ? &refuse_stored<D, true> : nullptr};
 
+  // Raw storage, written by whatever is placed in it: left uninitialized on purpose.
   alignas(std::max_align_t) unsigned char buf_[kInlineSize];
   const Ops* ops_ = nullptr;
 };
