@@ -37,6 +37,7 @@ check() {
   expect "$out" "the sleeper's row" "^[0-9]+ +waiting +sleep .*$site"
   expect "$out" "the labelled goroutine's row" "^[0-9]+ +waiting +wait_group .* gdb-helper-label +.*$site"
   expect "$out" "the pool's idle worker" "^[0-9]+ +waiting +pool_idle "
+  expect "$out" "the group's task" "^[0-9]+ +waiting +wait_group .* gdb-helper-group +.*parked_goroutines\.cpp:[0-9]+"
   expect "$out" "the count" "^[0-9]+ goroutines$"
   expect "$out" "the backtrace's header" "^goroutine $id \[waiting, chan_recv\], created at .*parked_goroutines\.cpp:[0-9]+:$"
   expect "$out" "frame numbering from 0" "^#0 "

@@ -1,6 +1,6 @@
 // A program whose goroutines park in known places, for the gdb helper's test (gdb_helper.sh):
 // one in a function with a distinctive name, one asleep, one labelled and waiting on a
-// WaitGroup, and a pool's idle worker. Once all of them wait it calls gdb_helper_ready(), where
+// WaitGroup, a pool's idle worker, and a TaskGroup's task waiting on that WaitGroup. Once all of them wait it calls gdb_helper_ready(), where
 // the test's gdb stops it; then it ends (main returning while goroutines wait ends the process),
 // or with --abort dumps core.
 #include <chrono>
@@ -16,6 +16,7 @@
 #include <gopool/detail/goroutine_info.hpp>
 #include <gopool/pool.hpp>
 #include <gopool/runtime.hpp>
+#include <gopool/task_group.hpp>
 #include <gopool/wait_group.hpp>
 
 // The id of the goroutine parked in parked_in_distinctive_frame (read by the test's gdb).
@@ -74,9 +75,15 @@ int main(int argc, char** argv) {
   });
   gopool::Pool pool(4);
   if (pool.post([] {})) return 1;
+  // Never destroyed: the group's task never ends, and destroying the group or its pool would wait
+  // for it.
+  auto* group_pool = new gopool::Pool(1);
+  auto* group = new gopool::TaskGroup(*group_pool);
+  group->set_name("gdb-helper-group");
+  group->go([&] { forever.wait(); });
 
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!all_waiting(4) || gdb_helper_target_id == 0) {
+  while (!all_waiting(5) || gdb_helper_target_id == 0) {
     if (std::chrono::steady_clock::now() > deadline) {
       std::fprintf(stderr, "the goroutines did not all park\n");
       return 1;

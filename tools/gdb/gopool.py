@@ -6,7 +6,8 @@
 #   (gdb) goroutine 12 bt
 #
 # `info goroutines` lists every live goroutine: id, state, wait reason, time waiting, label
-# (the pool it works for, when it has one) and creation site. `goroutine <id> bt [count]`
+# (the pool it works for, when it has one), group (the TaskGroup whose task it runs) and
+# creation site. `goroutine <id> bt [count]`
 # unwinds a goroutine that is not running from the context it saved when it switched out. It
 # writes no register (a core file has none to write): a frame unwinder hands gdb the saved
 # registers as the caller of the selected thread's innermost frame, and gdb's own unwinder
@@ -128,6 +129,7 @@ class Goroutine:
                 self.waiting_ns = max(0, now - since)
         label = _load(g["label"])
         self.label = _string(label)
+        self.group = _string(_load(g["group"]))
         self.site = None
         where = _load(g["where"])
         impl = where["_M_impl"]  # libstdc++'s std::source_location
@@ -185,7 +187,7 @@ class InfoGoroutines(gdb.Command):
 
 Columns: id, state (runnable, running, waiting), wait reason, time waiting (as of the runtime's
 coarse clock, which ticks every few ms while the program runs), label (the pool a worker
-serves) and creation site (file:line of the go()/post()/submit() that made it)."""
+serves), group (the TaskGroup whose task it runs) and creation site (file:line of the go()/post()/submit() that made it)."""
 
     def __init__(self):
         super().__init__("info goroutines", gdb.COMMAND_STATUS)
@@ -195,10 +197,11 @@ serves) and creation site (file:line of the go()/post()/submit() that made it)."
         if not gs:
             print("no goroutines (the gopool runtime has not started)")
             return
-        rows = [("Id", "State", "Wait reason", "Waiting", "Label", "Created at")]
+        rows = [("Id", "State", "Wait reason", "Waiting", "Label", "Group", "Created at")]
         for g in gs:
             rows.append(
-                (str(g.id), g.state, g.reason or "-", _duration(g.waiting_ns), g.label or "-", g.site or "?")
+                (str(g.id), g.state, g.reason or "-", _duration(g.waiting_ns), g.label or "-",
+                 g.group or "-", g.site or "?")
             )
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
         for r in rows:
