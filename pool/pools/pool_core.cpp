@@ -267,18 +267,21 @@ bool PoolCore::try_take_locked(PoolGrant& grant, Wakeups& wk) noexcept {
 }
 
 std::error_code PoolCore::acquire(PoolGrant& grant, const PoolWait& wait) {
-  users_.fetch_add(1, std::memory_order_relaxed);  // until dispatch(), reject() or abandon()
   Wakeups wk;
   lock_.lock();
   if (closed_.load(std::memory_order_relaxed)) {
+    users_.fetch_add(1, std::memory_order_relaxed);  // until reject() or abandon()
     lock_.unlock();
     return errc::pool_closed;
   }
   if (try_take_locked(grant, wk)) {
+    // Not counted in users_: the granted worker is busy, so the destructor waits for it, and
+    // it cannot finish before dispatch() handed it the task (see users_).
     lock_.unlock();
     deliver(wk);
     return {};
   }
+  users_.fetch_add(1, std::memory_order_relaxed);  // until granted, reject() or abandon()
   if (options_.nonblocking ||
       (options_.max_blocking_tasks > 0 &&
        waiting_.load(std::memory_order_relaxed) >= options_.max_blocking_tasks)) {
@@ -336,6 +339,7 @@ std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const PoolWait& wait
     return errc::pool_closed;
   }
   grant = me.grant;
+  leave();  // the grant keeps the pool alive from here (see acquire())
   return {};
 }
 
@@ -364,6 +368,7 @@ std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const Context& conte
   if (try_take_locked(grant, wk)) {  // a worker freed up while the lock was released
     lock_.unlock();
     deliver(wk);
+    leave();
     return {};
   }
   enqueue_waiter_locked(&me, wk);
@@ -382,6 +387,7 @@ std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const Context& conte
     return errc::pool_closed;
   }
   grant = me.grant;
+  leave();
   return {};
 }
 
@@ -434,7 +440,8 @@ PoolCore::Waiter* PoolCore::grant_spawns_locked() noexcept {
 }
 
 void PoolCore::dispatch(const PoolGrant& grant, Task&& task, const std::source_location& where) {
-  const CallerScope scope{this};
+  // Nothing of *this is touched once the worker has its task: it may then finish, and the pool
+  // go, before this returns.
   PoolWorker* w = grant.worker;
   if (!grant.fresh) {
     w->task = std::move(task);
@@ -442,6 +449,7 @@ void PoolCore::dispatch(const PoolGrant& grant, Task&& task, const std::source_l
     send_mail(w, PoolWorker::kTask);
     return;
   }
+  started_.fetch_add(1, std::memory_order_relaxed);  // not after go(): see above
   try {
     if (w == nullptr) {
       w = new PoolWorker;
@@ -456,6 +464,7 @@ void PoolCore::dispatch(const PoolGrant& grant, Task&& task, const std::source_l
     if (w != nullptr) {
       w->task.reset();
     }
+    started_.fetch_sub(1, std::memory_order_relaxed);
     lock_.lock();
     bump(running_, -1);
     bump(alive_, -1);
@@ -470,7 +479,6 @@ void PoolCore::dispatch(const PoolGrant& grant, Task&& task, const std::source_l
     deliver(wk);
     throw;
   }
-  started_.fetch_add(1, std::memory_order_relaxed);
 }
 
 std::error_code PoolCore::post_task(Task& task, const PoolWait& wait,

@@ -135,7 +135,7 @@ class PoolCore {
   // waits) until a worker is free. On success the caller must call dispatch() exactly once.
   // Errors (nothing reserved): pool_closed, pool_overload, timeout, or the context's error;
   // the caller must then call reject() or abandon() exactly once. The pool's destructor waits
-  // until every acquire() has been followed by one of those.
+  // until every acquire() has been followed by one of those (see users_).
   std::error_code acquire(PoolGrant& grant, const PoolWait& wait);
 
   // abandon: ends a refused acquire() whose task goes elsewhere (MultiPool tries another pool).
@@ -221,9 +221,11 @@ class PoolCore {
   // `mutable`: the const readers busy() and stats() may file returned workers (settle()).
   alignas(64) mutable PoolLock lock_;  // guards everything below that is not atomic, and every
                                        // counter's writes
-  // users_: 1 for the pool itself plus one per caller between acquire() and its dispatch(),
-  // reject() or abandon(), and one per caller inside wait()/wait_for()/release_timeout(); the
-  // destructor drops the 1 and waits (drained_) for the rest.
+  // users_: 1 for the pool itself plus one per caller of acquire() that holds no grant (it
+  // waits for a worker, or was refused and is on its way to reject() or abandon()), and one per
+  // caller inside wait()/wait_for()/release_timeout(); the destructor drops the 1 and waits
+  // (drained_) for the rest. A caller holding a grant needs no count: its worker is busy, the
+  // destructor waits for every worker to exit, and that one cannot before dispatch().
   std::atomic<std::int64_t> users_{1};
   WaitState* drained_ = nullptr;
   std::unique_ptr<WorkerQueue> idle_;
