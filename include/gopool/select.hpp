@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <tuple>
 #include <type_traits>
@@ -45,7 +46,7 @@ class RecvCase {
                 "on_recv callback must take std::optional<T>, T, or nothing");
 
  public:
-  static constexpr CaseKind kind = CaseKind::chan;
+  static constexpr CaseKind kKind = CaseKind::chan;
 
   RecvCase(const Chan<T>& ch, F f) : ch_(ch), f_(std::move(f)) {}
 
@@ -86,7 +87,7 @@ class SendCase {
   static_assert(std::is_invocable_v<F&>, "on_send callback must take nothing");
 
  public:
-  static constexpr CaseKind kind = CaseKind::chan;
+  static constexpr CaseKind kKind = CaseKind::chan;
 
   SendCase(const Chan<T>& ch, T value, F f) : ch_(ch), value_(std::move(value)), f_(std::move(f)) {}
 
@@ -121,7 +122,7 @@ class SendCase {
 template <class F>
 class DefaultCase {
  public:
-  static constexpr CaseKind kind = CaseKind::fallback;
+  static constexpr CaseKind kKind = CaseKind::fallback;
   explicit DefaultCase(F f) : f_(std::move(f)) {}
   void finish() { f_(); }
 
@@ -133,7 +134,7 @@ class DefaultCase {
 template <class F>
 class TimeoutCase {
  public:
-  static constexpr CaseKind kind = CaseKind::timeout;
+  static constexpr CaseKind kKind = CaseKind::timeout;
   TimeoutCase(Clock::time_point deadline, F f) : deadline_(deadline), f_(std::move(f)) {}
   Clock::time_point deadline() const noexcept { return deadline_; }
   void finish() { f_(); }
@@ -162,7 +163,7 @@ void visit_case(Tuple& cases, std::size_t i, Fn&& fn, std::index_sequence<Is...>
 
 template <class Case>
 ChanCore* core_of(const Case& c) noexcept {
-  if constexpr (Case::kind == CaseKind::chan) {
+  if constexpr (Case::kKind == CaseKind::chan) {
     return c.core();
   } else {
     return nullptr;
@@ -171,9 +172,9 @@ ChanCore* core_of(const Case& c) noexcept {
 
 template <class... Cases>
 constexpr std::size_t index_of_kind(CaseKind kind) {
-  constexpr CaseKind kinds[] = {std::remove_cvref_t<Cases>::kind...};
+  constexpr CaseKind kKinds[] = {std::remove_cvref_t<Cases>::kKind...};
   for (std::size_t i = 0; i < sizeof...(Cases); ++i) {
-    if (kinds[i] == kind) {
+    if (kKinds[i] == kind) {
       return i;
     }
   }
@@ -182,7 +183,7 @@ constexpr std::size_t index_of_kind(CaseKind kind) {
 
 template <class... Cases>
 constexpr std::size_t count_of_kind(CaseKind kind) {
-  return ((std::remove_cvref_t<Cases>::kind == kind ? 1 : 0) + ... + 0);
+  return ((std::remove_cvref_t<Cases>::kKind == kind ? 1 : 0) + ... + 0);
 }
 
 // Locks a sorted, duplicate-free set of channels in address order (as Go's sellock).
@@ -199,9 +200,9 @@ inline void unlock_all(ChanCore* const* cores, std::size_t n) noexcept {
 
 template <class... Cases, std::size_t... Is>
 std::size_t run_select(std::tuple<Cases&...> cases, std::index_sequence<Is...> seq) {
-  constexpr std::size_t n = sizeof...(Cases);
-  constexpr std::size_t fallback = index_of_kind<Cases...>(CaseKind::fallback);
-  constexpr std::size_t timeout = index_of_kind<Cases...>(CaseKind::timeout);
+  constexpr std::size_t kN = sizeof...(Cases);
+  constexpr std::size_t kFallback = index_of_kind<Cases...>(CaseKind::fallback);
+  constexpr std::size_t kTimeout = index_of_kind<Cases...>(CaseKind::timeout);
   auto finish = [&](std::size_t i) {
     visit_case(
         cases, i, [](auto& c) { c.finish(); }, seq);
@@ -209,24 +210,33 @@ std::size_t run_select(std::tuple<Cases&...> cases, std::index_sequence<Is...> s
   };
 
   // Channel cases in a random poll order, so that no ready case is favoured (as Go does).
-  const std::array<ChanCore*, n> by_case{core_of(std::get<Is>(cases))...};
-  std::array<std::uint32_t, n> order{};
+  const std::array<ChanCore*, kN> by_case{core_of(std::get<Is>(cases))...};
+  std::array<std::uint32_t, kN> order{};
   std::size_t m = 0;
-  for (std::size_t i = 0; i < n; ++i) {
+  for (std::size_t i = 0; i < kN; ++i) {
     if (by_case[i] != nullptr) {
       order[m++] = static_cast<std::uint32_t>(i);
     }
   }
-  std::array<ChanCore*, n> locks{};
+  std::array<ChanCore*, kN> locks{};
   std::size_t k = 0;
   for (std::size_t j = 0; j < m; ++j) {
     locks[k++] = by_case[order[j]];
   }
-  if constexpr (n > 1) {
+  if constexpr (kN > 1) {
     for (std::size_t j = m; j > 1; --j) {
       std::swap(order[j - 1], order[select_rand() % j]);
     }
-    std::sort(locks.begin(), locks.begin() + static_cast<std::ptrdiff_t>(k));
+    // Insertion sort: a select has a handful of channels. (std::sort here also made gcc 12 at
+    // -O3 warn about array bounds on paths it could not prove unreachable.)
+    for (std::size_t a = 1; a < k; ++a) {
+      ChanCore* const c = locks[a];
+      std::size_t b = a;
+      for (; b > 0 && std::less<ChanCore*>{}(c, locks[b - 1]); --b) {
+        locks[b] = locks[b - 1];
+      }
+      locks[b] = c;
+    }
     k = static_cast<std::size_t>(
         std::unique(locks.begin(), locks.begin() + static_cast<std::ptrdiff_t>(k)) - locks.begin());
   }
@@ -239,7 +249,7 @@ std::size_t run_select(std::tuple<Cases&...> cases, std::index_sequence<Is...> s
     visit_case(
         cases, order[j],
         [&](auto& c) {
-          if constexpr (std::remove_cvref_t<decltype(c)>::kind == CaseKind::chan) {
+          if constexpr (std::remove_cvref_t<decltype(c)>::kKind == CaseKind::chan) {
             done = c.poll_locked(wake);
           }
         },
@@ -253,17 +263,17 @@ std::size_t run_select(std::tuple<Cases&...> cases, std::index_sequence<Is...> s
       return finish(order[j]);
     }
   }
-  if constexpr (fallback < n) {
+  if constexpr (kFallback < kN) {
     unlock_all(locks.data(), k);
     spend_coop_budget();
-    return finish(fallback);
+    return finish(kFallback);
   }
   Clock::time_point deadline = Clock::time_point::max();
-  if constexpr (timeout < n) {
-    deadline = std::get<timeout>(cases).deadline();
+  if constexpr (kTimeout < kN) {
+    deadline = std::get<kTimeout>(cases).deadline();
     if (deadline <= Clock::now()) {
       unlock_all(locks.data(), k);
-      return finish(timeout);
+      return finish(kTimeout);
     }
   }
 
@@ -273,7 +283,7 @@ std::size_t run_select(std::tuple<Cases&...> cases, std::index_sequence<Is...> s
     visit_case(
         cases, order[j],
         [&](auto& c) {
-          if constexpr (std::remove_cvref_t<decltype(c)>::kind == CaseKind::chan) {
+          if constexpr (std::remove_cvref_t<decltype(c)>::kKind == CaseKind::chan) {
             c.enqueue_locked(&gate, order[j]);
           }
         },
@@ -300,16 +310,16 @@ std::size_t run_select(std::tuple<Cases&...> cases, std::index_sequence<Is...> s
     visit_case(
         cases, order[j],
         [](auto& c) {
-          if constexpr (std::remove_cvref_t<decltype(c)>::kind == CaseKind::chan) {
+          if constexpr (std::remove_cvref_t<decltype(c)>::kKind == CaseKind::chan) {
             c.dequeue_locked();
           }
         },
         seq);
   }
   unlock_all(locks.data(), k);
-  if constexpr (timeout < n) {
+  if constexpr (kTimeout < kN) {
     if (timed_out) {
-      return finish(timeout);
+      return finish(kTimeout);
     }
   }
   return finish(gate.fired);

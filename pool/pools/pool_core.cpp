@@ -40,6 +40,7 @@
 #include "gopool/detail/deadline.hpp"
 #include "gopool/detail/goroutine_info.hpp"
 #include "gopool/select.hpp"
+#include "pools/pool_core_parts.hpp"
 #include "pools/registry.hpp"
 #include "pools/worker.hpp"
 #include "pools/worker_queue.hpp"
@@ -49,22 +50,10 @@
 namespace gopool::detail {
 namespace {
 
-constexpr std::size_t kMinStack = 16 * 1024;
+constexpr std::size_t kMinStack = std::size_t{16} * 1024;
 constexpr std::size_t kMaxStack = std::size_t{1} << 30;
 constexpr std::size_t kStackReserveLimit = 4096;  // idle slots reserved up front (no pre_alloc)
-constexpr int kMaxIdleSpins = 64;                 // most mailbox checks before an idle worker parks
-constexpr int kSpinProbeEvery = 32;  // parks without spinning before a worker tries again
-constexpr int kLockSpins = 100;      // pauses before a waiter for the pool lock yields its thread
-constexpr int kYieldEvery = 64;      // tasks a worker may take without parking before it yields
-
-// Counter updates under the pool lock: a plain load + store is enough (writes are serialized)
-// and cheaper than an atomic read-modify-write.
-inline void bump(std::atomic<int>& counter, int delta) noexcept {
-  counter.store(counter.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
-}
-inline void bump(std::atomic<std::uint64_t>& counter, std::uint64_t delta = 1) noexcept {
-  counter.store(counter.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
-}
+constexpr int kLockSpins = 100;  // pauses before a waiter for the pool lock yields its thread
 
 std::shared_ptr<spdlog::logger> shared_logger() {
   if (auto existing = spdlog::get("gopool")) {
@@ -77,6 +66,10 @@ std::shared_ptr<spdlog::logger> shared_logger() {
   }
 }
 
+[[noreturn]] void throw_errc(errc e) {
+  throw std::system_error(make_error_code(e));
+}
+
 // The readable name of a type: "std::runtime_error", not "St13runtime_error".
 std::string demangle(const std::type_info& type) {
   int status = 0;
@@ -84,6 +77,8 @@ std::string demangle(const std::type_info& type) {
       abi::__cxa_demangle(type.name(), nullptr, nullptr, &status), std::free);
   return status == 0 && name ? std::string(name.get()) : std::string(type.name());
 }
+
+}  // namespace
 
 std::string describe(const std::exception_ptr& error) {
   try {
@@ -95,18 +90,11 @@ std::string describe(const std::exception_ptr& error) {
   }
 }
 
-// "file:line (function)" of a post site, or "an unknown site" for an empty one.
 std::string describe(const std::source_location& where) {
   if (where.line() == 0) return "an unknown site";
   return std::string(where.file_name()) + ':' + std::to_string(where.line()) + " (" +
          where.function_name() + ')';
 }
-
-[[noreturn]] void throw_errc(errc e) {
-  throw std::system_error(make_error_code(e));
-}
-
-}  // namespace
 
 // Waiter: a caller blocked in acquire(), on its own stack. Filled in by whoever grants it a
 // worker (or closes the pool) under the lock, then woken. A wake-up proves nothing by itself:
@@ -135,10 +123,6 @@ struct PoolCore::CallerScope {
   ~CallerScope() { core->leave(); }
 };
 
-namespace {
-constexpr WaitState::Result kWoken = WaitState::kFirstResult;
-}  // namespace
-
 // WaitClock: times one caller's wait for a worker, whatever its outcome, into the pool's wait
 // counters. Only callers that found the pool full pay for the two clock reads.
 class PoolCore::WaitClock {
@@ -163,14 +147,6 @@ class PoolCore::WaitClock {
  private:
   PoolCore* core_;
   Clock::time_point began_;
-};
-
-// Wakeups: what one critical section decided to wake; delivered after unlocking.
-struct PoolCore::Wakeups {
-  PoolWorker* exits = nullptr;  // returned workers of a closed pool: sent kExit
-  Waiter* waiters = nullptr;
-  Sleeper* idle = nullptr;
-  Sleeper* exit = nullptr;
 };
 
 PoolCore::PoolCore(int capacity, PoolOptions options)
@@ -570,7 +546,7 @@ void PoolCore::reject(Task&& task, std::error_code reason, const PoolGrant& gran
       task.reset();
       if (error) {
         exceptions_.fetch_add(1, std::memory_order_relaxed);
-        handle_exception(std::move(error), where);  // named by its post site, as on a worker
+        handle_exception(error, where);  // named by its post site, as on a worker
       }
       return;
   }
@@ -581,125 +557,7 @@ std::error_code PoolCore::null_task_error() const noexcept {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The worker side
-
-void PoolCore::send_mail(PoolWorker* w, WaitState::Result mail) noexcept {
-  w->mail.wake(mail);
-}
-
-WaitState::Result PoolCore::wait_for_mail(PoolWorker* w, IdleState& idle) noexcept {
-  // Poll briefly first: a producer posting back-to-back usually hands the next task to the
-  // worker that went idle last (LIFO), which can then run it without a trip through the
-  // scheduler. The poll adapts: it doubles when mail came during it and halves when it did not,
-  // so where it does not pay (few cores, a slow producer) it costs next to nothing.
-  WaitState::Result mail = w->mail.result();
-  int budget = idle.spin_budget;
-  if (budget == 0 && ++idle.parks_without_spin >= kSpinProbeEvery) {
-    idle.parks_without_spin = 0;
-    budget = 1;  // probe now and then whether spinning pays again
-  }
-  for (int i = 0; i < budget && mail == WaitState::kPending; ++i) {
-    cpu_relax();
-    mail = w->mail.result();
-  }
-  if (mail == WaitState::kPending) {
-    idle.spin_budget = budget / 2;
-    mail = w->mail.wait(WaitReason::pool_idle);
-    idle.unparked_streak = 0;
-  } else {
-    idle.spin_budget = std::min(2 * budget + 1, kMaxIdleSpins);
-    if (++idle.unparked_streak >= kYieldEvery) {
-      // A worker fed while spinning never reaches a switch point by itself; let the other
-      // goroutines of its P run now and then (there is no preemption).
-      idle.unparked_streak = 0;
-      yield();
-    }
-  }
-  w->mail.reset();  // the sender that took this worker off the idle queue is done with it
-  return mail;
-}
-
-void PoolCore::worker_main(PoolWorker* w) {
-  w->mail.rebind();
-  set_goroutine_label(name_.c_str());            // the dumps group workers under their pool
-  const char* shown_file = w->site.file_name();  // the site the goroutine shows now (go()'s)
-  std::uint_least32_t shown_line = w->site.line();
-  IdleState idle;
-  for (;;) {
-    std::exception_ptr error;
-    try {
-      w->task();
-    } catch (...) {
-      error = std::current_exception();
-    }
-    w->task.reset();
-    if (error) {
-      retire_after_exception(w, std::move(error));
-      return;
-    }
-    if (!revert(w)) {
-      return;
-    }
-    if (wait_for_mail(w, idle) == PoolWorker::kExit) {
-      retire(w);  // purged or released while idle
-      return;
-    }
-    // Dumps and fatal messages name the task's post site (an idle worker: its last task's).
-    // Tasks posted from one place in a row skip the store.
-    if (w->site.line() != shown_line || w->site.file_name() != shown_file) {
-      shown_file = w->site.file_name();
-      shown_line = w->site.line();
-      set_goroutine_site(w->site);
-    }
-  }
-}
-
-bool PoolCore::revert(PoolWorker* w) {
-  if (!attention_.load(std::memory_order_relaxed)) {
-    // The common case: back to idle without the lock; the next holder files it.
-    push_returned(w);
-    if (!attention_.load(std::memory_order_seq_cst)) {
-      return true;
-    }
-    // Somebody started waiting meanwhile and may have missed this push: settle now.
-    Wakeups wk;
-    lock_.lock();
-    collect_locked(wk);
-    lock_.unlock();
-    deliver(wk);
-    return true;
-  }
-  Wakeups wk;
-  bool keep = true;
-  lock_.lock();
-  const int cap = capacity_.load(std::memory_order_relaxed);
-  if (closed_.load(std::memory_order_relaxed) ||
-      (cap > 0 && running_.load(std::memory_order_relaxed) > cap)) {
-    keep = false;                  // released, or tune() shrank the pool
-    set_goroutine_label(nullptr);  // name_ may go with the pool once alive_ drops below
-    bump(busy_, -1);
-    bump(completed_);
-    bump(running_, -1);
-    bump(alive_, -1);
-    push_free_locked(w);
-  } else {
-    // Filed below with the others that returned, as the newest: the first blocked caller (FIFO)
-    // gets this worker without an idle round trip.
-    push_returned(w);
-  }
-  collect_locked(wk);
-  lock_.unlock();
-  deliver(wk);
-  return keep;
-}
-
-void PoolCore::push_returned(PoolWorker* w) noexcept {
-  PoolWorker* head = returned_.load(std::memory_order_relaxed);
-  do {
-    w->next_returned = head;
-  } while (!returned_.compare_exchange_weak(head, w, std::memory_order_seq_cst,
-                                            std::memory_order_relaxed));
-}
+// Returned workers and wake-ups (the worker side itself is in worker.cpp)
 
 void PoolCore::settle_locked(PoolWorker*& exits) const noexcept {
   PoolWorker* w = returned_.exchange(nullptr, std::memory_order_seq_cst);
@@ -760,67 +618,6 @@ void PoolCore::note_attention_locked() noexcept {
 int PoolCore::busy() const noexcept {
   settle();
   return busy_.load(std::memory_order_relaxed);
-}
-
-void PoolCore::retire(PoolWorker* w) {
-  set_goroutine_label(nullptr);  // name_ may go with the pool once alive_ drops below
-  Wakeups wk;
-  lock_.lock();
-  bump(running_, -1);
-  bump(alive_, -1);
-  push_free_locked(w);
-  collect_locked(wk);
-  lock_.unlock();
-  deliver(wk);
-}
-
-void PoolCore::retire_after_exception(PoolWorker* w, std::exception_ptr error) {
-  // As ants: the worker exits and gives its slot back before the handler runs (so running()
-  // already excludes it there), but stays counted as busy/alive until the handler returned, so
-  // wait() and the destructor also wait for the report.
-  set_goroutine_label(nullptr);  // name_ may go with the pool once alive_ drops below
-  Wakeups wk;
-  lock_.lock();
-  bump(running_, -1);
-  exceptions_.fetch_add(1, std::memory_order_relaxed);  // also counted outside the lock
-  collect_locked(wk);
-  lock_.unlock();
-  deliver(wk);
-
-  handle_exception(std::move(error), w->site);
-
-  Wakeups wk2;
-  lock_.lock();
-  bump(busy_, -1);
-  bump(completed_);
-  bump(alive_, -1);
-  push_free_locked(w);
-  collect_locked(wk2);
-  lock_.unlock();
-  deliver(wk2);
-}
-
-void PoolCore::handle_exception(std::exception_ptr error,
-                                const std::source_location& where) noexcept {
-  if (options_.on_exception) {
-    try {
-      options_.on_exception(error);
-      return;
-    } catch (...) {
-      try {
-        logger_->error("gopool: the on_exception handler of pool \"{}\" threw {}", name_,
-                       describe(std::current_exception()));
-      } catch (...) {
-        // no memory to describe it: nothing more can be said
-      }
-    }
-  }
-  try {
-    logger_->error("gopool: a task of pool \"{}\" posted at {} threw {} (goroutine {})", name_,
-                   describe(where), describe(error), this_goroutine::id());
-  } catch (...) {
-    // no memory to describe it: nothing more can be said
-  }
 }
 
 void PoolCore::collect_locked(Wakeups& wk) noexcept {
@@ -1088,58 +885,6 @@ bool PoolCore::sleep_on(Sleeper*& list, bool (PoolCore::*done)() const noexcept,
   lock_.unlock();
   (void)me.ws.wait(WaitReason::wait_group);  // taken by a notifier: its wake is on its way
   return true;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Purge: a runtime timer callback (never blocks), re-armed every `expiry` while the pool is open.
-
-void PoolCore::start_purge() {
-  if (options_.disable_purge) {
-    return;
-  }
-  const Clock::time_point when = add_saturating(Clock::now(), to_clock_duration(options_.expiry));
-  if (when != kForever) {  // an expiry beyond the clock's range never purges
-    purge_timer_.start(when, [this] { purge_tick(); });
-  }
-}
-
-void PoolCore::stop_purge() noexcept {
-  // A running callback may re-arm once more after closed_ was set; stop again until disarmed.
-  for (;;) {
-    purge_timer_.stop();
-    if (!purge_timer_.armed()) {
-      return;
-    }
-  }
-}
-
-void PoolCore::purge_tick() noexcept {
-  const Clock::duration expiry = to_clock_duration(options_.expiry);
-  const Clock::time_point cutoff = add_saturating(Clock::now(), -expiry);
-  Wakeups wk;
-  lock_.lock();
-  settle_locked(wk.exits);  // workers that returned since the last holder count as idle
-  const bool open = !closed_.load(std::memory_order_relaxed);
-  if (open) {
-    try {
-      idle_->take_expired(cutoff, expired_);
-    } catch (const std::bad_alloc&) {
-      // Nothing was taken; try again next time.
-    }
-  }
-  lock_.unlock();
-  send_exits(wk.exits);
-  for (PoolWorker* w : expired_) {
-    send_mail(w, PoolWorker::kExit);
-  }
-  expired_.clear();
-  if (open) {
-    try {
-      purge_timer_.start(add_saturating(Clock::now(), expiry), [this] { purge_tick(); });
-    } catch (const std::exception& e) {
-      logger_->error("gopool: cannot re-arm the pool's purge timer: {}", e.what());
-    }
-  }
 }
 
 void PoolLock::lock_slow() noexcept {

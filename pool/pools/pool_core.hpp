@@ -185,8 +185,9 @@ class PoolCore {
   void settle() const noexcept;
   void note_attention_locked() noexcept;
   void retire(PoolWorker* w);
-  void retire_after_exception(PoolWorker* w, std::exception_ptr error);
-  void handle_exception(std::exception_ptr error, const std::source_location& where) noexcept;
+  void retire_after_exception(PoolWorker* w, const std::exception_ptr& error);
+  void handle_exception(const std::exception_ptr& error,
+                        const std::source_location& where) noexcept;
   std::error_code wait_for_worker(PoolGrant& grant, const PoolWait& wait, Wakeups& wk);
   std::error_code wait_for_worker(PoolGrant& grant, const Context& context, Wakeups& wk);
   void enqueue_waiter_locked(Waiter* w, Wakeups& wk) noexcept;
