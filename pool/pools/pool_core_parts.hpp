@@ -35,7 +35,7 @@ struct PoolCore::Wakeups {
 
 // describe: "std::runtime_error: what()" for an exception (its type demangled), and
 // "file:line (function)" for a post site ("an unknown site" for an empty one), for log
-// messages. Throw std::bad_alloc.
+// messages. Both may throw std::bad_alloc.
 std::string describe(const std::exception_ptr& error);
 std::string describe(const std::source_location& where);
 
