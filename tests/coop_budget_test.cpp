@@ -5,6 +5,7 @@
 #include <gopool/chan.hpp>
 #include <gopool/pool.hpp>
 #include <gopool/runtime.hpp>
+#include <gopool/task_group.hpp>
 #include <gopool/wait_group.hpp>
 
 #include <atomic>
@@ -46,6 +47,28 @@ TEST_CASE("a goroutine posting 1M tasks on one P lets its workers run as it goes
   CHECK(ran.load() == kTasks);
   CHECK(ran_at_half > 0);                             // the workers ran while it posted
   CHECK(pool.stats().workers_started < kTasks / 10);  // and went back idle to be reused
+}
+
+TEST_CASE("a goroutine calling TaskGroup::go 1M times on one P lets the tasks run as it goes") {
+  // Its budget sends it to the global queue rather than its P's tail; on one P the tasks
+  // queued there still run first, and the caller is taken up again afterwards.
+  REQUIRE(one_p);
+  gopool::Pool pool(0);
+  std::atomic<long> ran{0};
+  long ran_at_half = -1;
+  std::error_code first;
+  gopool::test::in_goroutine([&] {
+    gopool::TaskGroup group(pool);
+    for (long i = 0; i < kTasks; ++i) {
+      group.go([&] { ran.fetch_add(1, std::memory_order_relaxed); });
+      if (i == kTasks / 2) ran_at_half = ran.load();
+    }
+    first = group.wait();
+  });
+  CHECK(!first);
+  CHECK(ran.load() == kTasks);
+  CHECK(ran_at_half > 0);                             // the tasks ran while it went on
+  CHECK(pool.stats().workers_started < kTasks / 10);  // on workers that went back idle
 }
 
 TEST_CASE("a goroutine sending into a buffered channel that never fills lets its receiver run") {

@@ -221,8 +221,10 @@ bool TaskGroup::dispatch(detail::Task& task, const std::source_location& where, 
     finish({GroupOutcome::Kind::withdrawn, {}, nullptr}, true);  // no worker could be started
     throw;
   }
-  task.reset();                 // a refused task is destroyed before the group counts it out
-  detail::spend_coop_budget();  // a caller that never blocks must still let the tasks run
+  task.reset();  // a refused task is destroyed before the group counts it out
+  // A caller that never blocks must still let the tasks run; it goes on on another P while
+  // its own runs them (see CoopYield::global).
+  detail::spend_coop_budget(detail::CoopYield::global);
   if (!refusal) {
     return true;
   }

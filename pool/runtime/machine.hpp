@@ -17,7 +17,7 @@ struct P;
 // What a goroutine that switched away asked the next context to do with it, once it is safely
 // off its stack.
 // park_on: park unless the M's park word no longer holds park_expect (see park_on()).
-enum class AfterSwitch : std::uint8_t { none, yield, park, park_on, dead, to_global };
+enum class AfterSwitch : std::uint8_t { none, yield, yield_global, park, park_on, dead, to_global };
 
 struct M {
   explicit M(int index) : id(index) {}

@@ -54,10 +54,12 @@ std::error_code configure(const RuntimeOptions& options) {
 }
 
 namespace detail {
-void spend_coop_budget() noexcept {
+void spend_coop_budget(CoopYield how) noexcept {
   G* g = current_g();
   if (g != nullptr && --g->coop == 0) {
-    switch_out(current_m(), g, AfterSwitch::yield);  // refills the budget
+    // switch_out refills the budget
+    switch_out(current_m(), g,
+               how == CoopYield::global ? AfterSwitch::yield_global : AfterSwitch::yield);
   }
 }
 

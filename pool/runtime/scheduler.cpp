@@ -535,7 +535,8 @@ void finish_switch(M* m) noexcept {
     case AfterSwitch::dead:
       free_g(*g_sched.load(std::memory_order_relaxed), m->p, g);
       break;
-    case AfterSwitch::to_global: {  // back from blocking() to no free P
+    case AfterSwitch::yield_global:  // a spent cooperative budget (CoopYield::global)
+    case AfterSwitch::to_global: {   // back from blocking() to no free P
       Sched& s = *g_sched.load(std::memory_order_relaxed);
       g->status.store(GStatus::runnable, std::memory_order_relaxed);
       global_put(s, g);
@@ -1142,7 +1143,8 @@ void switch_out(M* m, G* cur, AfterSwitch what) noexcept {
       }
     }
     if (!via_g0 && next == nullptr) next = runq_get(p);
-    if (next == nullptr && what == AfterSwitch::yield && !via_g0) {
+    const bool yielding = what == AfterSwitch::yield || what == AfterSwitch::yield_global;
+    if (next == nullptr && yielding && !via_g0) {
       next = global_get(*g_sched.load(std::memory_order_relaxed), p, true);
       if (next == nullptr) return;  // nothing else to run: keep running
     }
