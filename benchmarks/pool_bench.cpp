@@ -5,6 +5,7 @@
 // benchmarks/pool_compare.sh adds Go and prints ratios.
 #include <benchmark/benchmark.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <future>
@@ -151,6 +152,38 @@ void BM_PoolPostFromGoroutine(benchmark::State& state) {
   state.counters["workers"] = static_cast<double>(pool.stats().workers_started);
 }
 BENCHMARK(BM_PoolPostFromGoroutine)->UseRealTime()->MinTime(0.5);
+
+// BM_PoolFull/callers: a pool of 4 that is always full: `callers` goroutines at 2 Ps post tiny
+// tasks, each post blocking until a worker comes free (ants' benchmark shape, with tasks that
+// take about as long as the hand-off). Each iteration posts a batch and waits for the pool.
+void BM_PoolFull(benchmark::State& state) {
+  ProcsScope procs(2);
+  gopool::Pool pool(4);
+  const auto callers = static_cast<int>(state.range(0));
+  constexpr int kBatch = 10'000;
+  alignas(64) std::atomic<long> ran{0};
+  for (auto _ : state) {
+    gopool::WaitGroup wg;
+    wg.add(callers);
+    for (int c = 0; c < callers; ++c) {
+      gopool::go([&] {
+        for (int i = 0; i < kBatch / callers; ++i) {
+          if (pool.post([&ran] { ran.fetch_add(1, std::memory_order_relaxed); })) {
+            std::abort();
+          }
+        }
+        wg.done();
+      });
+    }
+    wg.wait();
+    pool.wait();
+  }
+  if (ran.load() != static_cast<long>(state.iterations()) * (kBatch / callers) * callers) {
+    state.SkipWithError("a task was lost");
+  }
+  state.SetItemsProcessed(state.iterations() * (kBatch / callers) * callers);
+}
+BENCHMARK(BM_PoolFull)->Arg(1)->Arg(4)->ArgName("callers")->UseRealTime()->MinTime(0.5);
 
 // BM_PoolSubmit: submit() of tiny tasks with futures from one OS thread into 2 Ps; every future
 // is got (in batches of 1000).

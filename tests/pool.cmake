@@ -7,6 +7,7 @@ gopool_add_test(pool_with_func_test TIMEOUT 600)
 gopool_add_test(multi_pool_test)
 gopool_add_test(pool_registry_test)
 gopool_add_test(pool_hostile_test TIMEOUT 600)
+gopool_add_test(pool_handoff_test TIMEOUT 600)
 gopool_add_test(coop_budget_test TIMEOUT 600)
 
 # The stress test lives in tests/stress/ and carries the `stress` label (ctest -LE stress skips it).

@@ -108,7 +108,11 @@ struct PoolCore::Waiter {
   Waiter* next = nullptr;
   bool queued = false;
   Outcome outcome = waiting;  // written under the lock before the wake
-  PoolGrant grant;
+  PoolGrant grant;            // granted: a worker, or grant.taken (a worker took *task)
+  // The caller's task and its post site, in the caller's frame: a worker that comes free
+  // while the caller is queued moves the task out under the lock (take_waiting_task_locked()).
+  Task* task = nullptr;
+  const std::source_location* where = nullptr;
 };
 
 // Sleeper: a caller of wait(), release_timeout() or the destructor, on its own stack.
@@ -124,13 +128,21 @@ struct PoolCore::CallerScope {
 };
 
 // WaitClock: times one caller's wait for a worker, whatever its outcome, into the pool's wait
-// counters. Only callers that found the pool full pay for the two clock reads.
+// counters. Only callers that found the pool full pay for the two clock reads. A caller whose
+// task a worker took must stop() it before leave(): the pool may be gone right after.
 class PoolCore::WaitClock {
  public:
   explicit WaitClock(PoolCore* core) noexcept : core_(core), began_(Clock::now()) {}
   WaitClock(const WaitClock&) = delete;
   WaitClock& operator=(const WaitClock&) = delete;
   ~WaitClock() {
+    if (core_ != nullptr) {
+      stop();
+    }
+  }
+
+  // stop: records the wait now; nothing of the pool is touched afterwards.
+  void stop() noexcept {
     const std::int64_t ns =
         std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - began_).count();
     const auto u = static_cast<std::uint64_t>(ns > 0 ? ns : 1);
@@ -142,6 +154,7 @@ class PoolCore::WaitClock {
     while (ns > max &&
            !core_->wait_max_ns_.compare_exchange_weak(max, ns, std::memory_order_relaxed)) {
     }
+    core_ = nullptr;
   }
 
  private:
@@ -242,7 +255,8 @@ bool PoolCore::try_take_locked(PoolGrant& grant, Wakeups& wk) noexcept {
   return false;
 }
 
-std::error_code PoolCore::acquire(PoolGrant& grant, const PoolWait& wait) {
+std::error_code PoolCore::acquire(PoolGrant& grant, const PoolWait& wait, Task& task,
+                                  const std::source_location& where) {
   Wakeups wk;
   lock_.lock();
   if (closed_.load(std::memory_order_relaxed)) {
@@ -266,7 +280,7 @@ std::error_code PoolCore::acquire(PoolGrant& grant, const PoolWait& wait) {
     grant.waiters_full = !options_.nonblocking;
     return errc::pool_overload;
   }
-  return wait_for_worker(grant, wait, wk);  // unlocks
+  return wait_for_worker(grant, wait, task, where, wk);  // unlocks
 }
 
 bool PoolCore::withdraw(Waiter* w) noexcept {
@@ -289,7 +303,8 @@ void PoolCore::enqueue_waiter_locked(Waiter* w, Wakeups& wk) noexcept {
   collect_locked(wk);  // sets attention_, then files returned workers: w may get one at once
 }
 
-std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const PoolWait& wait, Wakeups& wk) {
+std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const PoolWait& wait, Task& task,
+                                          const std::source_location& where, Wakeups& wk) {
   // Called with the lock held, the pool open and full.
   if (wait.kind == PoolWait::Kind::until && wait.deadline <= Clock::now()) {
     lock_.unlock();
@@ -297,10 +312,12 @@ std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const PoolWait& wait
     return errc::timeout;
   }
   if (wait.kind == PoolWait::Kind::context) {
-    return wait_for_worker(grant, *wait.context, wk);
+    return wait_for_worker(grant, *wait.context, task, where, wk);
   }
-  const WaitClock clock(this);
+  WaitClock clock(this);
   Waiter me;
+  me.task = &task;
+  me.where = &where;
   enqueue_waiter_locked(&me, wk);
   lock_.unlock();
   deliver(wk);  // may already grant `me`: the wait below then returns at once
@@ -315,11 +332,15 @@ std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const PoolWait& wait
     return errc::pool_closed;
   }
   grant = me.grant;
-  leave();  // the grant keeps the pool alive from here (see acquire())
+  clock.stop();
+  // A grant keeps the pool alive from here (see acquire()); a taken task does not: its worker
+  // may finish it and the pool go at once. Either way, nothing of *this is touched after.
+  leave();
   return {};
 }
 
-std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const Context& context, Wakeups& wk) {
+std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const Context& context, Task& task,
+                                          const std::source_location& where, Wakeups& wk) {
   // As above, but the caller also gives up when the context is done. The context can only be
   // watched through its done() channel, so this waiter is told about its grant by closing a
   // channel of its own instead of an unpark, and waits on both channels with select. Only
@@ -332,10 +353,12 @@ std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const Context& conte
   lock_.unlock();
   deliver(wk);
   wk = Wakeups{};
-  const WaitClock clock(this);
+  WaitClock clock(this);
   Chan<std::monostate> signal;  // may throw std::bad_alloc: nothing is enqueued yet
   Waiter me;
   me.signal = &signal;
+  me.task = &task;
+  me.where = &where;
   lock_.lock();
   if (closed_.load(std::memory_order_relaxed)) {
     lock_.unlock();
@@ -363,7 +386,8 @@ std::error_code PoolCore::wait_for_worker(PoolGrant& grant, const Context& conte
     return errc::pool_closed;
   }
   grant = me.grant;
-  leave();
+  clock.stop();
+  leave();  // the last touch of *this (see above)
   return {};
 }
 
@@ -374,6 +398,24 @@ PoolCore::Waiter* PoolCore::pop_waiter_locked() noexcept {
     bump(waiting_, -1);
   }
   return w;
+}
+
+bool PoolCore::take_waiting_task_locked(PoolWorker* w, Wakeups& wk) noexcept {
+  Waiter* waiter = waiters_.front();
+  if (waiter == nullptr || waiter->task == nullptr) {
+    return false;
+  }
+  (void)pop_waiter_locked();
+  w->task = std::move(*waiter->task);
+  w->site = *waiter->where;
+  bump(submitted_);
+  bump(completed_);  // the task w just ran; w stays busy with the next
+  waiter->grant = PoolGrant{};
+  waiter->grant.taken = true;
+  waiter->outcome = Waiter::granted;
+  waiter->next = wk.waiters;
+  wk.waiters = waiter;
+  return true;
 }
 
 PoolCore::Waiter* PoolCore::grant_idle_locked() noexcept {
@@ -461,9 +503,11 @@ std::error_code PoolCore::post_task(Task& task, const PoolWait& wait,
                                     const std::source_location& where, Refused mode,
                                     bool pass_on_overload) {
   PoolGrant grant;
-  const std::error_code ec = acquire(grant, wait);
+  const std::error_code ec = acquire(grant, wait, task, where);
   if (!ec) {
-    dispatch(grant, std::move(task), where);
+    if (!grant.taken) {
+      dispatch(grant, std::move(task), where);
+    }
     return {};
   }
   if (pass_on_overload && ec == errc::pool_overload) {

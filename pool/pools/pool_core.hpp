@@ -53,10 +53,14 @@ class PoolLock {
   std::atomic<bool> locked_{false};
 };
 
-// PoolGrant: what acquire() hands out: an idle worker, or the right to start a new one.
+// PoolGrant: what acquire() hands out: an idle worker, or the right to start a new one, or
+// word that a worker has taken the task already.
 struct PoolGrant {
   PoolWorker* worker = nullptr;  // the worker to hand the task to (may be null when fresh)
   bool fresh = false;            // true: start a new worker goroutine for the task
+  // true: the caller blocked, and a worker that came free took its task from it (the task is
+  // now empty): there is nothing to dispatch.
+  bool taken = false;
   // After errc::pool_overload: true when max_blocking_tasks callers were waiting already,
   // false when the pool is full and nonblocking.
   bool waiters_full = false;
@@ -130,13 +134,17 @@ class PoolCore {
   const std::string& name() const noexcept { return name_; }
 
  private:
-  // acquire: reserves a worker for one task: pops an idle worker, or reserves a slot for a new
+  // acquire: reserves a worker for `task`: pops an idle worker, or reserves a slot for a new
   // one while under capacity, or else blocks as `wait` allows (a goroutine parks, a thread
-  // waits) until a worker is free. On success the caller must call dispatch() exactly once.
-  // Errors (nothing reserved): pool_closed, pool_overload, timeout, or the context's error;
-  // the caller must then call reject() or abandon() exactly once. The pool's destructor waits
-  // until every acquire() has been followed by one of those (see users_).
-  std::error_code acquire(PoolGrant& grant, const PoolWait& wait);
+  // waits) until a worker is free. While it blocks, a worker that comes free may take the task
+  // itself (moving it out of `task`, with `where`) and wake the caller with grant.taken: one
+  // wake-up instead of two, and the worker runs on without parking. On success the caller
+  // must call dispatch() exactly once unless grant.taken. Errors (nothing reserved, the task
+  // untouched): pool_closed, pool_overload, timeout, or the context's error; the caller must
+  // then call reject() or abandon() exactly once. The pool's destructor waits until every
+  // acquire() has been followed by one of those (see users_).
+  std::error_code acquire(PoolGrant& grant, const PoolWait& wait, Task& task,
+                          const std::source_location& where);
 
   // abandon: ends a refused acquire() whose task goes elsewhere (MultiPool tries another pool).
   void abandon() noexcept { leave(); }
@@ -179,7 +187,16 @@ class PoolCore {
     int unparked_streak = 0;     // tasks taken in a row without parking
   };
   static WaitState::Result wait_for_mail(PoolWorker* w, IdleState& idle) noexcept;
-  bool revert(PoolWorker* w);
+  // Revert: what a worker does after revert().
+  enum class Revert : std::uint8_t {
+    idle,       // filed as idle: wait for mail
+    took_task,  // took a blocked caller's task (in w->task): run it
+    leave,      // released, or the pool shrank: the worker is gone
+  };
+  Revert revert(PoolWorker* w);
+  // take_waiting_task_locked: moves the first blocked caller's task into w and queues that
+  // caller's wake-up on wk; false if nobody waits.
+  bool take_waiting_task_locked(PoolWorker* w, Wakeups& wk) noexcept;
   void push_returned(PoolWorker* w) noexcept;
   void settle_locked(PoolWorker*& exits) const noexcept;
   void settle() const noexcept;
@@ -188,8 +205,12 @@ class PoolCore {
   void retire_after_exception(PoolWorker* w, const std::exception_ptr& error);
   void handle_exception(const std::exception_ptr& error,
                         const std::source_location& where) noexcept;
-  std::error_code wait_for_worker(PoolGrant& grant, const PoolWait& wait, Wakeups& wk);
-  std::error_code wait_for_worker(PoolGrant& grant, const Context& context, Wakeups& wk);
+  // wait_for_worker: acquire()'s wait; `task` and `where` are offered to the worker that comes
+  // free (see acquire()).
+  std::error_code wait_for_worker(PoolGrant& grant, const PoolWait& wait, Task& task,
+                                  const std::source_location& where, Wakeups& wk);
+  std::error_code wait_for_worker(PoolGrant& grant, const Context& context, Task& task,
+                                  const std::source_location& where, Wakeups& wk);
   void enqueue_waiter_locked(Waiter* w, Wakeups& wk) noexcept;
   // withdraw: takes a caller that gave up off the waiters; false if a granter took it first.
   bool withdraw(Waiter* w) noexcept;

@@ -78,12 +78,19 @@ void PoolCore::worker_main(PoolWorker* w) {
       retire_after_exception(w, error);
       return;
     }
-    if (!revert(w)) {
+    const Revert next = revert(w);
+    if (next == Revert::leave) {
       return;
     }
-    if (wait_for_mail(w, idle) == PoolWorker::kExit) {
-      retire(w);  // purged or released while idle
-      return;
+    if (next == Revert::idle) {
+      if (wait_for_mail(w, idle) == PoolWorker::kExit) {
+        retire(w);  // purged or released while idle
+        return;
+      }
+    } else if (++idle.unparked_streak >= kYieldEvery) {
+      // Fed by blocked callers, a worker never parks: let its P run the others now and then.
+      idle.unparked_streak = 0;
+      yield();
     }
     // Dumps and fatal messages name the task's post site (an idle worker: its last task's).
     // Tasks posted from one place in a row skip the store.
@@ -95,12 +102,12 @@ void PoolCore::worker_main(PoolWorker* w) {
   }
 }
 
-bool PoolCore::revert(PoolWorker* w) {
+PoolCore::Revert PoolCore::revert(PoolWorker* w) {
   if (!attention_.load(std::memory_order_relaxed)) {
     // The common case: back to idle without the lock; the next holder files it.
     push_returned(w);
     if (!attention_.load(std::memory_order_seq_cst)) {
-      return true;
+      return Revert::idle;
     }
     // Somebody started waiting meanwhile and may have missed this push: settle now.
     Wakeups wk;
@@ -108,30 +115,33 @@ bool PoolCore::revert(PoolWorker* w) {
     collect_locked(wk);
     lock_.unlock();
     deliver(wk);
-    return true;
+    return Revert::idle;
   }
   Wakeups wk;
-  bool keep = true;
+  Revert next = Revert::idle;
   lock_.lock();
   const int cap = capacity_.load(std::memory_order_relaxed);
   if (closed_.load(std::memory_order_relaxed) ||
       (cap > 0 && running_.load(std::memory_order_relaxed) > cap)) {
-    keep = false;                  // released, or tune() shrank the pool
+    next = Revert::leave;          // released, or tune() shrank the pool
     set_goroutine_label(nullptr);  // name_ may go with the pool once alive_ drops below
     bump(busy_, -1);
     bump(completed_);
     bump(running_, -1);
     bump(alive_, -1);
     push_free_locked(w);
+  } else if (take_waiting_task_locked(w, wk)) {
+    // The first blocked caller (FIFO) gave its task to this worker, which runs it next: the
+    // caller is woken once, with success, and the worker neither parks nor gets mail. (ants
+    // wakes the caller, which then hands the worker its task: two wake-ups per task.)
+    next = Revert::took_task;
   } else {
-    // Filed below with the others that returned, as the newest: the first blocked caller (FIFO)
-    // gets this worker without an idle round trip.
-    push_returned(w);
+    push_returned(w);  // filed below with the others that returned, as the newest
   }
   collect_locked(wk);
   lock_.unlock();
   deliver(wk);
-  return keep;
+  return next;
 }
 
 void PoolCore::push_returned(PoolWorker* w) noexcept {
