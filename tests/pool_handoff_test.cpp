@@ -136,6 +136,7 @@ TEST_CASE("hand-offs racing the callers' deadlines: every task is run once or re
   constexpr int kThreads = 2;
   constexpr int kGoroutines = 4;
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerCaller; ++i) {
