@@ -11,14 +11,11 @@
 #include <atomic>
 
 #include "support/in_goroutine.hpp"
+#include "support/scaled.hpp"
 
 namespace {
 
-#if defined(GOPOOL_TSAN) || defined(GOPOOL_ASAN) || defined(GOPOOL_CHAOS)
-constexpr long kTasks = 200000;
-#else
-constexpr long kTasks = 1000000;
-#endif
+constexpr long kTasks = gopool::test::scaled(1000000L, 200000L);
 
 // One P for the whole binary: set before the runtime starts.
 const bool one_p = [] {

@@ -19,16 +19,13 @@
 #include <vector>
 
 #include "support/in_goroutine.hpp"
+#include "support/scaled.hpp"
 
 using namespace std::chrono_literals;
 
 namespace {
 
-#if defined(GOPOOL_TSAN) || defined(GOPOOL_ASAN) || defined(GOPOOL_CHAOS)
-constexpr int kRounds = 2000;
-#else
-constexpr int kRounds = 10000;
-#endif
+constexpr int kRounds = gopool::test::scaled(10000, 2000);
 
 // F1: a receive that completes without consuming its wake-up used to leave a permit behind, and
 // a post() blocked on the full pool then woke with no worker granted and crashed.

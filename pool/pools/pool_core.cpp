@@ -401,8 +401,8 @@ PoolCore::Waiter* PoolCore::pop_waiter_locked() noexcept {
 }
 
 bool PoolCore::take_waiting_task_locked(PoolWorker* w, Wakeups& wk) noexcept {
-  Waiter* waiter = waiters_.front();
-  if (waiter == nullptr || waiter->task == nullptr) {
+  Waiter* waiter = waiters_.front();  // every queued caller offers its task (acquire())
+  if (waiter == nullptr) {
     return false;
   }
   (void)pop_waiter_locked();
