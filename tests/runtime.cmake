@@ -5,6 +5,7 @@ gopool_add_test(scheduler_test)
 gopool_add_test(timer_test)
 gopool_add_test(timer_heap_test WHITEBOX)
 gopool_add_test(run_queue_test WHITEBOX)
+gopool_add_test(solo_test WHITEBOX)
 gopool_add_test(stack_test)
 gopool_add_test(tsan_limit_test TIMEOUT 900)  # under TSan: ~16 000 TSan threads set up
 gopool_add_test(exit_test)

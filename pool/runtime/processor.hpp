@@ -32,8 +32,9 @@ struct alignas(64) P {
   std::atomic<bool> retiring{false};  // beyond nprocs: leave it at the next scheduling point
   RunQueue runq;
   std::atomic<G*> runnext{nullptr};
-  std::atomic<std::uint32_t> schedtick{0};      // scheduling rounds; written by the owner only
-  std::atomic<M*> m{nullptr};                   // the M holding this P
+  std::atomic<std::uint32_t> schedtick{0};  // scheduling rounds; written by the owner only
+  std::atomic<bool> in_solo{false};         // the owner is inside a solo section (scheduler.cpp)
+  std::atomic<M*> m{nullptr};               // the M holding this P
   std::atomic<std::int64_t> blocking_since{0};  // when its M entered blocking()
   std::atomic<P*> hog_spare{nullptr};           // spare P running this P's work while it is hogged
   bool spare = false;                           // a spare P, not one of the procs

@@ -40,6 +40,16 @@ class RunQueue {
     }
   }
 
+  // Owner only, and only while no thief can reach this queue (the scheduler's solo mode): pop()
+  // with a plain store instead of the compare-and-swap that races thieves.
+  G* pop_unshared() noexcept {
+    const std::uint32_t h = head_.load(std::memory_order_relaxed);
+    if (tail_.load(std::memory_order_relaxed) == h) return nullptr;
+    G* g = slots_[h % kSize].load(std::memory_order_relaxed);
+    head_.store(h + 1, std::memory_order_release);
+    return g;
+  }
+
   // Any thread: takes one from the head, or nullptr.
   G* pop() noexcept {
     for (;;) {

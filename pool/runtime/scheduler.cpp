@@ -26,6 +26,7 @@
 #include "runtime/fatal.hpp"
 #include "runtime/futex.hpp"
 #include "runtime/log.hpp"
+#include "runtime/membarrier.hpp"
 #include "runtime/netpoll.hpp"
 #include "runtime/sysmon.hpp"
 
@@ -92,9 +93,68 @@ __attribute__((noinline)) void runq_put_slow(P* p, G* g) noexcept {
   global_put_batch(s, batch, n + 1);
 }
 
+// ---- solo mode ----------------------------------------------------------------------------
+// A P's owner races thieves for the head of its ring and for its runnext, so it takes from them
+// with a compare-and-swap or an exchange: about 6 ns each here, two or three per hand-off. While
+// only one P is alive (procs = 1, no spare standing in for a hogged P) there is no thief, and
+// the owner uses plain stores. The owner pays no fence for it: it marks itself inside a solo
+// section and then re-reads the flag, and the rare side, which ends solo mode before a second P
+// can run, clears the flag, lets membarrier_all() put a full barrier in every thread, and waits
+// until no owner is inside a section. An owner that re-read the flag before that barrier shows
+// its mark to the waiter; one that re-read it after sees the flag cleared.
+
+// True, with p marked as inside a solo section, when p's owner may use plain stores on its
+// ring's head and its runnext; end_solo_section(p) must follow.
+inline bool begin_solo_section(P* p) noexcept {
+  const Sched& s = *g_sched.load(std::memory_order_relaxed);
+  if (!s.solo.load(std::memory_order_relaxed)) return false;
+  p->in_solo.store(true, std::memory_order_relaxed);
+  std::atomic_signal_fence(std::memory_order_seq_cst);  // the mark, then the re-read
+  // Acquire: a thief's last steal from this P, before the P it held died, happens before.
+  if (s.solo.load(std::memory_order_acquire)) return true;
+  p->in_solo.store(false, std::memory_order_relaxed);
+  return false;
+}
+
+inline void end_solo_section(P* p) noexcept {
+  p->in_solo.store(false, std::memory_order_release);
+}
+
+// Enters solo mode if exactly one P is alive. s.mu held (Ps are born and die under it).
+void update_solo_locked(Sched& s) noexcept {
+  if (!s.solo_capable || s.solo.load(std::memory_order_relaxed)) return;
+  int alive = 0;
+  for_each_p_ever(s, [&](const P* p) {
+    if (p->status.load(std::memory_order_acquire) != PStatus::dead) ++alive;
+  });
+  if (alive == 1) s.solo.store(true, std::memory_order_release);
+}
+
+// Leaves solo mode before a second P can run: on return no owner uses plain stores. s.mu held.
+void leave_solo_locked(Sched& s) noexcept {
+  if (!s.solo.load(std::memory_order_relaxed)) return;
+  s.solo.store(false, std::memory_order_seq_cst);
+  if (!membarrier_all()) {
+    fatal("membarrier failed after it was registered", nullptr);
+  }
+  for_each_p_ever(s, [](const P* p) {
+    // A section is a few instructions, unless its thread was preempted inside it.
+    for (int spins = 0; p->in_solo.load(std::memory_order_acquire); ++spins) {
+      if (spins > 64) std::this_thread::yield();
+    }
+  });
+}
+
 inline void runq_put(P* p, G* g, bool next) noexcept {
   if (next) {
-    g = p->runnext.exchange(g, std::memory_order_acq_rel);
+    if (begin_solo_section(p)) {
+      G* const old = p->runnext.load(std::memory_order_relaxed);
+      p->runnext.store(g, std::memory_order_relaxed);
+      end_solo_section(p);
+      g = old;
+    } else {
+      g = p->runnext.exchange(g, std::memory_order_acq_rel);
+    }
     if (g == nullptr) return;
   }
   if (!p->runq.push(g)) [[unlikely]] {
@@ -103,6 +163,16 @@ inline void runq_put(P* p, G* g, bool next) noexcept {
 }
 
 G* runq_get(P* p) noexcept {
+  if (begin_solo_section(p)) {
+    G* g = p->runnext.load(std::memory_order_relaxed);
+    if (g != nullptr) {
+      p->runnext.store(nullptr, std::memory_order_relaxed);
+    } else {
+      g = p->runq.pop_unshared();
+    }
+    end_solo_section(p);
+    return g;
+  }
   if (p->runnext.load(std::memory_order_relaxed) != nullptr) {
     if (G* g = p->runnext.exchange(nullptr, std::memory_order_acq_rel)) return g;
   }
@@ -638,6 +708,7 @@ void retire_p_locked(Sched& s, P* p) noexcept {
   if (p0 != p) p->timers.move_all_to(p0->timers);
   p->m.store(nullptr, std::memory_order_relaxed);
   p->status.store(PStatus::dead, std::memory_order_release);
+  update_solo_locked(s);
 }
 
 // Finds a goroutine to run, parking the M while there is none. Returns with m->p held.
@@ -794,12 +865,14 @@ P* take_spare(Sched& s) noexcept {
   for (int i = 0; i < n; ++i) {
     P* p = s.spares[i].load(std::memory_order_relaxed);
     if (p->status.load(std::memory_order_acquire) == PStatus::dead) {
+      leave_solo_locked(s);
       p->retiring.store(false, std::memory_order_relaxed);
       p->status.store(PStatus::running, std::memory_order_release);
       return p;
     }
   }
   if (n == Sched::kMaxSpares) return nullptr;
+  leave_solo_locked(s);
   P* p = new P(Sched::kMaxProcs + n);
   p->spare = true;
   p->status.store(PStatus::running, std::memory_order_release);
@@ -1063,6 +1136,8 @@ void sched_start() {
   s->nprocs.store(procs, std::memory_order_release);
   for (int i = procs - 1; i >= 0; --i)
     pidle_put_locked(*s, s->allp[i].load());
+  s->solo_capable = membarrier_register();
+  update_solo_locked(*s);  // no other thread knows s yet: the lock is not needed
   g_sched.store(s, std::memory_order_release);
 
   struct sigaction sa {};
@@ -1252,6 +1327,7 @@ int set_procs_impl(int n) {
   {
     std::lock_guard lock(s.mu);
     if (n > old) {
+      leave_solo_locked(s);
       for (int i = old; i < n; ++i) {
         P* p = s.allp[i].load(std::memory_order_acquire);
         if (p != nullptr) p->retiring.store(false, std::memory_order_relaxed);
@@ -1284,6 +1360,7 @@ int set_procs_impl(int n) {
           link = &p->link;
         }
       }
+      update_solo_locked(s);
     }
   }
   wakep(s);

@@ -19,6 +19,12 @@ namespace gopool::detail {
 struct Sched {
   static constexpr int kMaxProcs = gopool::kMaxProcs;
 
+  // Solo mode: while exactly one P is alive, no thief can reach its run queue, and its owner
+  // takes from it and its runnext with plain stores instead of atomic exchanges (scheduler.cpp).
+  // Read at every switch: on a line of its own, written only when a P is born or dies.
+  alignas(64) std::atomic<bool> solo{false};
+  bool solo_capable = false;  // the kernel has the barrier that leaving solo mode needs
+
   // Resolved options.
   int max_threads = 10000;
   std::size_t stack_size = kDefaultStackSize;
