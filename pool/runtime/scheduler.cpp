@@ -331,6 +331,8 @@ void reset_spinning(Sched& s, M* m) noexcept {
 }
 
 // Gives away p of an M that is about to block (a locked M): to a new M if there is work.
+void give_back_locked(Sched& s, P* p) noexcept;
+
 void handoffp(Sched& s, P* p) {
   if (p_has_work(p) || s.runq_count.load(std::memory_order_seq_cst) > 0 ||
       p->timers.next.load(std::memory_order_acquire) != kNoDeadline) {
@@ -344,7 +346,7 @@ void handoffp(Sched& s, P* p) {
     return;
   }
   std::lock_guard lock(s.mu);
-  pidle_put_locked(s, p);
+  give_back_locked(s, p);
 }
 
 // ---- goroutines ---------------------------------------------------------------------------
@@ -711,6 +713,17 @@ void retire_p_locked(Sched& s, P* p) noexcept {
   update_solo_locked(s);
 }
 
+// Puts p, which no M holds now, on the idle list; or retires it at once if set_procs has left
+// it beyond nprocs (idle, it would wait for an M to take it only to retire it, and keep the
+// scheduler out of solo mode meanwhile). s.mu held.
+void give_back_locked(Sched& s, P* p) noexcept {
+  if (p->retiring.load(std::memory_order_relaxed)) {
+    retire_p_locked(s, p);
+  } else {
+    pidle_put_locked(s, p);
+  }
+}
+
 // Finds a goroutine to run, parking the M while there is none. Returns with m->p held.
 G* find_runnable(Sched& s, M* m) {
   std::int64_t timer_backoff_ns = 0;
@@ -797,7 +810,7 @@ G* find_runnable(Sched& s, M* m) {
       std::lock_guard lock(s.mu);
       if (s.runq_count.load(std::memory_order_seq_cst) > 0) continue;
       m->p = nullptr;
-      pidle_put_locked(s, p);
+      give_back_locked(s, p);
     }
     const bool was_spinning = m->spinning;
     if (was_spinning) {
