@@ -22,11 +22,11 @@
 namespace {
 
 bool solo() {
-  return gopool::detail::sched().solo.load(std::memory_order_acquire);
+  return gopool::detail::solo_mode();
 }
 
 bool solo_capable() {
-  return gopool::detail::sched().solo_capable;
+  return gopool::detail::solo_mode_capable();
 }
 
 // Pairs of goroutines that pass a counter back and forth over unbuffered channels and yield

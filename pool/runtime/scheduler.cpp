@@ -47,6 +47,12 @@ RuntimeOptions g_options;
 
 thread_local M* tl_m = nullptr;
 
+// Solo mode: while exactly one P is alive, no thief can reach its run queue (see "solo mode"
+// below). Read at every switch: on a line of its own, written only when a P is born or dies,
+// under Sched::mu.
+alignas(64) std::atomic<bool> g_solo{false};
+bool g_solo_capable = false;  // the kernel has the barrier that leaving solo mode needs; set once
+
 struct sigaction g_previous_segv {};
 
 void sched_start();
@@ -106,12 +112,11 @@ __attribute__((noinline)) void runq_put_slow(P* p, G* g) noexcept {
 // True, with p marked as inside a solo section, when p's owner may use plain stores on its
 // ring's head and its runnext; end_solo_section(p) must follow.
 inline bool begin_solo_section(P* p) noexcept {
-  const Sched& s = *g_sched.load(std::memory_order_relaxed);
-  if (!s.solo.load(std::memory_order_relaxed)) return false;
+  if (!g_solo.load(std::memory_order_relaxed)) return false;
   p->in_solo.store(true, std::memory_order_relaxed);
   std::atomic_signal_fence(std::memory_order_seq_cst);  // the mark, then the re-read
   // Acquire: a thief's last steal from this P, before the P it held died, happens before.
-  if (s.solo.load(std::memory_order_acquire)) return true;
+  if (g_solo.load(std::memory_order_acquire)) return true;
   p->in_solo.store(false, std::memory_order_relaxed);
   return false;
 }
@@ -122,18 +127,18 @@ inline void end_solo_section(P* p) noexcept {
 
 // Enters solo mode if exactly one P is alive. s.mu held (Ps are born and die under it).
 void update_solo_locked(Sched& s) noexcept {
-  if (!s.solo_capable || s.solo.load(std::memory_order_relaxed)) return;
+  if (!g_solo_capable || g_solo.load(std::memory_order_relaxed)) return;
   int alive = 0;
   for_each_p_ever(s, [&](const P* p) {
     if (p->status.load(std::memory_order_acquire) != PStatus::dead) ++alive;
   });
-  if (alive == 1) s.solo.store(true, std::memory_order_release);
+  if (alive == 1) g_solo.store(true, std::memory_order_release);
 }
 
 // Leaves solo mode before a second P can run: on return no owner uses plain stores. s.mu held.
 void leave_solo_locked(Sched& s) noexcept {
-  if (!s.solo.load(std::memory_order_relaxed)) return;
-  s.solo.store(false, std::memory_order_seq_cst);
+  if (!g_solo.load(std::memory_order_relaxed)) return;
+  g_solo.store(false, std::memory_order_seq_cst);
   if (!membarrier_all()) {
     fatal("membarrier failed after it was registered", nullptr);
   }
@@ -1149,7 +1154,7 @@ void sched_start() {
   s->nprocs.store(procs, std::memory_order_release);
   for (int i = procs - 1; i >= 0; --i)
     pidle_put_locked(*s, s->allp[i].load());
-  s->solo_capable = membarrier_register();
+  g_solo_capable = membarrier_register();
   update_solo_locked(*s);  // no other thread knows s yet: the lock is not needed
   g_sched.store(s, std::memory_order_release);
 
@@ -1378,6 +1383,15 @@ int set_procs_impl(int n) {
   }
   wakep(s);
   return old;
+}
+
+bool solo_mode() noexcept {
+  return g_solo.load(std::memory_order_acquire);
+}
+
+bool solo_mode_capable() noexcept {
+  sched();  // decided at start
+  return g_solo_capable;
 }
 
 std::int64_t live_goroutines() noexcept {

@@ -19,12 +19,6 @@ namespace gopool::detail {
 struct Sched {
   static constexpr int kMaxProcs = gopool::kMaxProcs;
 
-  // Solo mode: while exactly one P is alive, no thief can reach its run queue, and its owner
-  // takes from it and its runnext with plain stores instead of atomic exchanges (scheduler.cpp).
-  // Read at every switch: on a line of its own, written only when a P is born or dies.
-  alignas(64) std::atomic<bool> solo{false};
-  bool solo_capable = false;  // the kernel has the barrier that leaving solo mode needs
-
   // Resolved options.
   int max_threads = 10000;
   std::size_t stack_size = kDefaultStackSize;
@@ -117,6 +111,12 @@ void for_each_p_ever(Sched& s, Fn&& fn) {
 
 // Goroutines alive.
 std::int64_t live_goroutines() noexcept;
+
+// Solo mode (scheduler.cpp): exactly one P is alive, and its owner takes from its run queue
+// without atomic read-modify-writes. solo_mode_capable(): the kernel has what leaving the mode
+// needs; without it the mode never starts.
+bool solo_mode() noexcept;
+bool solo_mode_capable() noexcept;
 
 // Options recorded by configure() before start. Returns false if already started.
 bool record_options(const RuntimeOptions& options) noexcept;
