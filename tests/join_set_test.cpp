@@ -190,10 +190,15 @@ TEST_CASE("a spawn blocked on a full pool gives up on abort_all, reported at its
   gopool::Pool pool(1);
   gopool::JoinSet<int> set(pool);
   Gates gates(1);
-  set.spawn([&gates] {
+  std::atomic<bool> first_started{false};
+  set.spawn([&gates, &first_started] {
+    first_started = true;
     gates.futures[0].get();
     return 1;
   });
+  // Accepted is not started: a task the abort finds not yet begun is cancelled before it runs
+  // (and next() reports it so), which is not what this case is about.
+  REQUIRE(gopool::test::wait_until([&] { return first_started.load(); }));
   std::atomic<bool> spawned{false};
   std::atomic<bool> second_ran{false};
   std::thread spawner([&] {

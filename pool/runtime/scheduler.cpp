@@ -45,7 +45,12 @@ std::once_flag g_start_once;
 std::mutex g_options_mu;
 RuntimeOptions g_options;
 
-thread_local M* tl_m = nullptr;
+}  // namespace
+
+// The thread's M. Named for the asm of current_m() (scheduler.hpp), hidden outside the library.
+__attribute__((visibility("hidden"))) thread_local M* tl_m asm("gopool_tl_m") = nullptr;
+
+namespace {
 
 // Solo mode: while exactly one P is alive, no thief can reach its run queue (see "solo mode"
 // below). Read at every switch: on a line of its own, written only when a P is born or dies,
@@ -1185,6 +1190,7 @@ Sched* sched_if_started() noexcept {
   return g_sched.load(std::memory_order_acquire);
 }
 
+#if !defined(__x86_64__)
 __attribute__((noinline)) M* current_m() noexcept {
   return tl_m;
 }
@@ -1193,6 +1199,7 @@ __attribute__((noinline)) G* current_g() noexcept {
   M* m = tl_m;
   return m != nullptr ? m->curg.load(std::memory_order_relaxed) : nullptr;
 }
+#endif
 
 void queue_ready(G* g) noexcept {
   g->status.store(GStatus::runnable, std::memory_order_relaxed);

@@ -61,10 +61,28 @@ Sched& sched();
 // The scheduler if it was started, else nullptr.
 Sched* sched_if_started() noexcept;
 
-// The M running on this thread (nullptr on foreign threads) and its goroutine. Not inlined:
-// a goroutine that switched may resume on another thread.
+// The M running on this thread (nullptr on foreign threads) and its goroutine. A goroutine that
+// switched may resume on another thread, so the compiler must never reuse a thread-local
+// address across a switch. On x86-64 the read is an asm volatile statement the compiler cannot
+// cache or move (the thread's M, tl_m in scheduler.cpp, by the initial-exec model gopool is
+// built with): no call on the switch paths. Elsewhere it is a function that is never inlined.
+#if defined(__x86_64__)
+inline M* current_m() noexcept {
+  M* m;
+  asm volatile(
+      "movq gopool_tl_m@gottpoff(%%rip), %0\n\t"
+      "movq %%fs:(%0), %0"
+      : "=r"(m));
+  return m;
+}
+inline G* current_g() noexcept {
+  M* m = current_m();
+  return m != nullptr ? m->curg.load(std::memory_order_relaxed) : nullptr;
+}
+#else
 M* current_m() noexcept;
 G* current_g() noexcept;
+#endif
 
 // Makes g runnable (on this M's P, or the global queue) and wakes an idle P if there is one.
 void ready(G* g) noexcept;
