@@ -10,9 +10,8 @@
 
 namespace gopool::detail {
 
-// Registers the process for membarrier_all(). Returns false where the kernel (or an emulator
-// such as qemu-user) lacks the private expedited command; membarrier_all() must not be relied
-// on then.
+// Registers the process for membarrier_all(). Returns false where the kernel (or an emulator)
+// lacks the private expedited command; membarrier_all() must not be relied on then.
 inline bool membarrier_register() noexcept {
 #if defined(SYS_membarrier)
   const long cmds = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
