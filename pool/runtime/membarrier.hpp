@@ -23,8 +23,8 @@ inline bool membarrier_register() noexcept {
 }
 
 // Returns once every thread of the process has passed a full memory barrier. Only after
-// membarrier_register() returned true. A few microseconds: one interrupt per CPU running a
-// thread of the process.
+// membarrier_register() returned true. It interrupts every CPU running a thread of the
+// process: for rare paths only.
 inline bool membarrier_all() noexcept {
 #if defined(SYS_membarrier)
   return syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0;

@@ -65,7 +65,8 @@ Sched* sched_if_started() noexcept;
 // switched may resume on another thread, so the compiler must never reuse a thread-local
 // address across a switch. On x86-64 the read is an asm volatile statement the compiler cannot
 // cache or move (the thread's M, tl_m in scheduler.cpp, by the initial-exec model gopool is
-// built with): no call on the switch paths. Elsewhere it is a function that is never inlined.
+// built with): no call on the switch paths. Elsewhere current_m() is a function that is never
+// inlined.
 #if defined(__x86_64__)
 inline M* current_m() noexcept {
   M* m;
@@ -75,14 +76,13 @@ inline M* current_m() noexcept {
       : "=r"(m));
   return m;
 }
+#else
+M* current_m() noexcept;
+#endif
 inline G* current_g() noexcept {
   M* m = current_m();
   return m != nullptr ? m->curg.load(std::memory_order_relaxed) : nullptr;
 }
-#else
-M* current_m() noexcept;
-G* current_g() noexcept;
-#endif
 
 // Makes g runnable (on this M's P, or the global queue) and wakes an idle P if there is one.
 void ready(G* g) noexcept;
