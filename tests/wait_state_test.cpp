@@ -1,6 +1,7 @@
 // The wait seam (gopool/detail/wait_state.hpp): a wait ends only when its own state holds a
 // result. Spurious, stale and duplicate wake-ups, and a wake racing a timeout, are harmless.
 #include <doctest/doctest.h>
+#include <gopool/detail/spin_lock.hpp>
 #include <gopool/detail/wait_state.hpp>
 #include <gopool/runtime.hpp>
 #include <gopool/wait_group.hpp>
@@ -82,7 +83,85 @@ void wake_races_timeout() {
   CHECK(woken + timed_out == kRaces);
 }
 
+// wait_unlocking against a waker that reaches the state only under the lock, as a channel's
+// completer does: every round's owner returns with the waker's result, exactly once. The waker is a
+// thread or a goroutine (on either P).
+void unlocking_wait_against(bool goroutine_owner, bool goroutine_waker, int rounds) {
+  gopool::detail::SpinLock lock;
+  WaitState* queued = nullptr;  // guarded by lock
+  std::atomic<bool> stop{false};
+  std::atomic<int> woken{0};
+  auto waker = [&] {
+    while (!stop.load(std::memory_order_relaxed)) {
+      lock.lock();
+      WaitState* take = queued;
+      queued = nullptr;
+      lock.unlock();
+      if (take != nullptr) {
+        take->wake(kDone);
+        woken.fetch_add(1);
+      } else if (goroutine_waker) {
+        gopool::yield();
+      }
+    }
+  };
+  int returned = 0;
+  auto owner = [&] {
+    for (int i = 0; i < rounds; ++i) {
+      WaitState ws;
+      lock.lock();
+      queued = &ws;
+      // Released on every path: a lock left held would stop the waker, and this loop with it.
+      CHECK(ws.wait_unlocking(lock, WaitReason::chan_recv) == kDone);
+      ++returned;
+    }
+  };
+  gopool::WaitGroup wg;
+  wg.add(1);
+  std::thread waker_thread;
+  if (goroutine_waker) {
+    gopool::go([&] {
+      waker();
+      wg.done();
+    });
+  } else {
+    waker_thread = std::thread([&] {
+      waker();
+      wg.done();
+    });
+  }
+  if (goroutine_owner) {
+    gopool::test::in_goroutine(owner);
+  } else {
+    owner();
+  }
+  stop.store(true);
+  wg.wait();
+  if (waker_thread.joinable()) waker_thread.join();
+  CHECK(returned == rounds);
+  CHECK(woken.load() == rounds);
+}
+
 }  // namespace
+
+TEST_CASE("wait_unlocking: a waker that takes the lock wakes its holder exactly once") {
+  // A goroutine releases the lock only once off its stack; the waker spins on the lock through
+  // the switch. A thread releases it before its futex wait.
+  SUBCASE("goroutine owner, thread waker") {
+    unlocking_wait_against(true, false, kRaces / 4);
+  }
+  SUBCASE("goroutine owner, goroutine waker") {
+    unlocking_wait_against(true, true, kRaces / 4);
+  }
+  SUBCASE("thread owner, goroutine waker") {
+    unlocking_wait_against(false, true, kRaces / 20);
+  }
+  SUBCASE("goroutine owner and waker on one P") {
+    const int old = gopool::set_procs(1);
+    unlocking_wait_against(true, true, kRaces / 4);
+    gopool::set_procs(old);
+  }
+}
 
 TEST_CASE("a wake that comes before the wait is kept in the state") {
   WaitState ws;

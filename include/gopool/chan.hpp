@@ -51,9 +51,9 @@ struct SelectGate {
 inline constexpr WaitState::Result kChanDone = WaitState::kFirstResult;
 
 // ChanWaiter: a goroutine or thread blocked on one channel operation (Go's sudog). Lives on
-// the waiter's stack; its fields are guarded by the channel's lock.
+// the waiter's stack; its fields are guarded by the channel's lock. A waiter with a gate is a
+// select case; every other one is a SingleWaiter.
 struct ChanWaiter {
-  WaitState* ws = nullptr;  // a single operation's; a select case waits on its gate's
   // Receiver: the std::optional<T> to fill. Sender: the T to move from.
   void* slot = nullptr;
   SelectGate* gate = nullptr;  // null for a single (non-select) operation
@@ -67,10 +67,20 @@ struct ChanWaiter {
 
 // SingleWaiter: a ChanWaiter for one (non-select) operation, with its own WaitState.
 struct SingleWaiter : ChanWaiter {
-  SingleWaiter() noexcept { ws = &state; }
+  SingleWaiter() noexcept = default;
   SingleWaiter(const SingleWaiter&) = delete;
   SingleWaiter& operator=(const SingleWaiter&) = delete;
   WaitState state;
+};
+
+// RecvWaiter: a blocked receive, holding the value it receives. A completer reads the node and
+// writes the value, the claim and the wake-up into it; with all of them on one cache line (for
+// a small T) a hand-off to a receiver that has been asleep misses on one line of its stack,
+// not two.
+template <class T>
+struct alignas(64) RecvWaiter : SingleWaiter {
+  RecvWaiter() noexcept { slot = &value; }
+  std::optional<T> value;
 };
 
 // ChanWaitQueue: FIFO of waiters on one side of a channel. Guarded by the channel's lock.
@@ -106,7 +116,7 @@ inline void complete_waiter(ChanWaiter* w, bool ok) noexcept {
 // Wakes a completed waiter (or its select). w must not be touched afterwards: the waiter may
 // return at once and its node vanish.
 inline void wake_waiter(ChanWaiter* w) noexcept {
-  (w->gate != nullptr ? &w->gate->ws : w->ws)->wake(kChanDone);
+  (w->gate != nullptr ? &w->gate->ws : &static_cast<SingleWaiter*>(w)->state)->wake(kChanDone);
 }
 
 // Wakes a list of completed waiters linked through `next` (each link read before its waiter
@@ -120,8 +130,8 @@ inline void wake_all(ChanWaiter* list) noexcept {
 }
 
 // Blocks until a completer has woken w.
-inline void wait_done(ChanWaiter& w, WaitReason reason) noexcept {
-  (void)w.ws->wait(reason);
+inline void wait_done(SingleWaiter& w, WaitReason reason) noexcept {
+  (void)w.state.wait(reason);
 }
 
 // ChanCore: the untyped part of a channel: lock, wait queues, ring indices, closed flag,
@@ -133,6 +143,14 @@ class ChanCore {
 
   void lock() noexcept { lock_.lock(); }
   void unlock() noexcept { lock_.unlock(); }
+
+  // Under the lock, with w (a single operation's waiter) just queued: releases the lock and
+  // blocks until a completer has woken w. The lock is released only once a goroutine is off
+  // its stack; every completer takes w off its queue under this lock, so its wake-up finds the
+  // goroutine parked and the park needs no locked instruction.
+  void unlock_and_wait(SingleWaiter& w, WaitReason reason) noexcept {
+    (void)w.state.wait_unlocking(lock_, reason);
+  }
 
   void retain() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
   void release() noexcept {
@@ -396,8 +414,7 @@ class Chan {
     detail::SingleWaiter me;
     me.slot = std::addressof(v);
     s->enqueue_send_locked(&me);
-    s->unlock();
-    detail::wait_done(me, detail::WaitReason::chan_send);
+    s->unlock_and_wait(me, detail::WaitReason::chan_send);
     if (!me.ok) {
       throw_closed();
     }
@@ -419,12 +436,10 @@ class Chan {
       detail::spend_coop_budget();
       return out;
     }
-    detail::SingleWaiter me;
-    me.slot = std::addressof(out);
+    detail::RecvWaiter<T> me;
     s->enqueue_recv_locked(&me);
-    s->unlock();
-    detail::wait_done(me, detail::WaitReason::chan_recv);
-    return out;
+    s->unlock_and_wait(me, detail::WaitReason::chan_recv);
+    return std::move(me.value);
   }
 
   // try_send: sends v only if that does not block; returns true if sent. On false, v is left
@@ -605,9 +620,9 @@ class Chan {
 
   // Parks with a deadline; on timeout withdraws me, or, if a completer already took it,
   // waits for that completer's wake-up. True if completed (value moved or closed).
-  static bool wait_until(detail::ChanState<T>* s, detail::ChanWaiter& me,
+  static bool wait_until(detail::ChanState<T>* s, detail::SingleWaiter& me,
                          Clock::time_point deadline, detail::WaitReason reason) noexcept {
-    if (me.ws->wait_until(deadline, reason) != detail::WaitState::kPending) {
+    if (me.state.wait_until(deadline, reason) != detail::WaitState::kPending) {
       return true;
     }
     s->lock();

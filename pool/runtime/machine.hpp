@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "gopool/detail/spin_lock.hpp"
 #include "runtime/context_switch.hpp"
 
 namespace gopool::detail {
@@ -17,7 +18,17 @@ struct P;
 // What a goroutine that switched away asked the next context to do with it, once it is safely
 // off its stack.
 // park_on: park unless the M's park word no longer holds park_expect (see park_on()).
-enum class AfterSwitch : std::uint8_t { none, yield, yield_global, park, park_on, dead, to_global };
+// park_unlock: store park_value into the park word, then release park_lock (see park_unlock()).
+enum class AfterSwitch : std::uint8_t {
+  none,
+  yield,
+  yield_global,
+  park,
+  park_on,
+  park_unlock,
+  dead,
+  to_global
+};
 
 struct M {
   explicit M(int index) : id(index) {}
@@ -41,6 +52,7 @@ struct M {
   std::atomic<std::uint32_t>* park_word = nullptr;  // AfterSwitch::park_on: the word ...
   std::uint32_t park_expect = 0;                    // ... the value that lets it park ...
   std::uint32_t park_value = 0;                     // ... and the value that says it did
+  SpinLock* park_lock = nullptr;                    // AfterSwitch::park_unlock: the lock held
   std::uint32_t rand_state = 0;
   clockid_t cpu_clock{};  // this thread's CPU-time clock, read by the monitor
 

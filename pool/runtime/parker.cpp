@@ -141,6 +141,20 @@ WaitState::Result WaitState::wait(WaitReason reason, int spins) noexcept {
   }
 }
 
+WaitState::Result WaitState::wait_unlocking(SpinLock& lock, WaitReason reason) noexcept {
+  // Chaos sends some waits down the unlock-first path, so that both stay exercised; a yield
+  // here could not help (it would spin every other goroutine of this P on the lock).
+  if (parker_->g == nullptr || chaos::roll(chaos::kSpuriousReturn)) {
+    lock.unlock();
+    return wait(reason);
+  }
+  // No waker can reach the state before the unlock, so it is still pending: the scheduler
+  // marks it kParkedHere and only then unlocks, and the waker that takes the lock next finds
+  // the mark, publishes, and readies this goroutine. The loop in wait() reads the result.
+  park_unlock(&state_, kParkedHere, &lock, reason);
+  return wait(reason);
+}
+
 WaitState::Result WaitState::wait_until(std::chrono::steady_clock::time_point deadline,
                                         WaitReason reason) noexcept {
   if (deadline == std::chrono::steady_clock::time_point::max()) return wait(reason);
@@ -317,6 +331,18 @@ void park_on(std::atomic<std::uint32_t>* word, std::uint32_t expect, std::uint32
   m->park_value = parked;
   begin_wait(g, reason);
   switch_out(m, g, AfterSwitch::park_on);
+  end_wait(g);
+}
+
+void park_unlock(std::atomic<std::uint32_t>* word, std::uint32_t parked, SpinLock* lock,
+                 WaitReason reason) noexcept {
+  M* const m = current_m();
+  G* const g = m->curg.load(std::memory_order_relaxed);
+  m->park_word = word;
+  m->park_value = parked;
+  m->park_lock = lock;
+  begin_wait(g, reason);
+  switch_out(m, g, AfterSwitch::park_unlock);
   end_wait(g);
 }
 

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 
+#include "gopool/detail/spin_lock.hpp"
 #include "gopool/detail/wait_state.hpp"
 
 namespace gopool::detail {
@@ -58,6 +59,14 @@ bool unpark_deferred(Parker* p) noexcept;
 // by the wait seam's fast path, which needs no Parker permit at all.
 void park_on(std::atomic<std::uint32_t>* word, std::uint32_t expect, std::uint32_t parked,
              WaitReason reason) noexcept;
+
+// Parks the calling goroutine (not a thread), which holds `lock`, as Go's gopark with an unlock
+// function: once it is off its stack the scheduler stores `parked` into *word and then releases
+// the lock. The lock must guard every path by which a waker reaches *word, so that no waker can
+// read the word until the mark is there: the park needs no compare-and-swap, and the waker that
+// reads `parked` owns the goroutine's wake-up, as with park_on().
+void park_unlock(std::atomic<std::uint32_t>* word, std::uint32_t parked, SpinLock* lock,
+                 WaitReason reason) noexcept;
 
 // Called by the scheduler once a goroutine that asked to park is off its stack: moves its
 // Parker idle -> parked. Returns false if a notify or timeout came first (run it again).

@@ -614,6 +614,13 @@ void finish_switch(M* m) noexcept {
       }
       break;
     }
+    case AfterSwitch::park_unlock:
+      // The lock kept every waker away until now, so a plain store parks it: the unlock's
+      // release publishes the mark to the waker that takes the lock next, and from then on the
+      // goroutine belongs to that waker, as after park_on's CAS.
+      m->park_word->store(m->park_value, std::memory_order_relaxed);
+      m->park_lock->unlock();
+      break;
     case AfterSwitch::dead:
       free_g(*g_sched.load(std::memory_order_relaxed), m->p, g);
       break;

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 
+#include "gopool/detail/spin_lock.hpp"
 #include "gopool/export.hpp"
 
 namespace gopool::detail {
@@ -73,6 +74,13 @@ class GOPOOL_API WaitState {
   // futex) and returns the result. `spins` polls of the state come first, so that a wake due
   // within a few hundred ns costs no park. Only the owner calls it. Never throws.
   Result wait(WaitReason reason, int spins = 0) noexcept;
+
+  // wait_unlocking: wait() for an owner that holds `lock`, which it releases: a goroutine once
+  // it is off its stack, a thread before it waits. Requires a pending state (no wake() yet) and
+  // a lock that every waker of this state holds when it takes the owner off its queue, so that
+  // no waker looks at the state before the owner is parked; the park then costs no locked
+  // instruction. Blocks like wait(); the lock is released on every path. Never throws.
+  Result wait_unlocking(SpinLock& lock, WaitReason reason) noexcept;
 
   // wait_until: wait() with a deadline (time_point::max() means none). Returns the result, or
   // kPending if the deadline passed first: then the owner must withdraw from its primitive
