@@ -150,9 +150,11 @@ WaitState::Result WaitState::wait_unlocking(SpinLock& lock, WaitReason reason) n
   }
   // No waker can reach the state before the unlock, so it is still pending: the scheduler
   // marks it kParkedHere and only then unlocks, and the waker that takes the lock next finds
-  // the mark, publishes, and readies this goroutine. The loop in wait() reads the result.
+  // the mark, publishes, and readies this goroutine, so the result is there when it runs.
   park_unlock(&state_, kParkedHere, &lock, reason);
-  return wait(reason);
+  const Result s = state_.load(std::memory_order_acquire);
+  if (s >= kFirstResult) [[likely]] return finish(s);
+  return wait(reason);  // not reached by construction; wait() would look again
 }
 
 WaitState::Result WaitState::wait_until(std::chrono::steady_clock::time_point deadline,
