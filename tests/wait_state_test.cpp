@@ -84,8 +84,8 @@ void wake_races_timeout() {
 }
 
 // wait_unlocking against a waker that reaches the state only under the lock, as a channel's
-// completer does: every round's owner returns with the waker's result, exactly once. The waker is a
-// thread or a goroutine (on either P).
+// completer does: every round's owner returns with the waker's result, exactly once. The waker
+// is a thread or a goroutine (on either P).
 void unlocking_wait_against(bool goroutine_owner, bool goroutine_waker, int rounds) {
   gopool::detail::SpinLock lock;
   WaitState* queued = nullptr;  // guarded by lock

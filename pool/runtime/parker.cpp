@@ -58,13 +58,13 @@ bool thread_park(Parker* p, std::int64_t deadline_ns) noexcept {
   }
 }
 
-void begin_wait(G* g, WaitReason reason) noexcept {
+// Switches the running goroutine g out as waiting for `reason` (what dumps show), and returns
+// once something has made it run again; `after` says what the scheduler does with it first.
+void switch_out_waiting(M* m, G* g, WaitReason reason, AfterSwitch after) noexcept {
   g->wait_since.store(coarse_now_ns(), std::memory_order_relaxed);
   g->wait_reason.store(reason, std::memory_order_relaxed);
   g->status.store(GStatus::waiting, std::memory_order_relaxed);
-}
-
-void end_wait(G* g) noexcept {
+  switch_out(m, g, after);
   g->wait_reason.store(WaitReason::none, std::memory_order_relaxed);
   g->status.store(GStatus::running, std::memory_order_relaxed);
 }
@@ -78,9 +78,7 @@ bool goroutine_park_until(Parker* p, std::chrono::steady_clock::time_point deadl
     if (deadline <= now) return false;
     TimerAccess::set(&g->timer, deadline, kTimerWakeG, g);
     timer_arm(&g->timer);
-    begin_wait(g, reason);
-    switch_out(current_m(), g, AfterSwitch::park);
-    end_wait(g);
+    switch_out_waiting(current_m(), g, reason, AfterSwitch::park);
     g->timer.stop();  // woken by a notify: the timer must not fire into a later wait
     // Idle (an unpark moved it there) or notified: woken; timed out: the timer fired. A notify
     // that lands after the timeout is lost to this park but never to the caller: the wait seam
@@ -153,7 +151,8 @@ WaitState::Result WaitState::wait_unlocking(SpinLock& lock, WaitReason reason) n
   // the mark, publishes, and readies this goroutine, so the result is there when it runs.
   park_unlock(&state_, kParkedHere, &lock, reason);
   const Result s = state_.load(std::memory_order_acquire);
-  if (s >= kFirstResult) [[likely]] return finish(s);
+  if (s >= kFirstResult) [[likely]]
+    return finish(s);
   return wait(reason);  // not reached by construction; wait() would look again
 }
 
@@ -301,9 +300,7 @@ void park(Parker* p, WaitReason reason) noexcept {
     return;
   }
   if (p->state.load(std::memory_order_acquire) != Parker::kNotified) {
-    begin_wait(g, reason);
-    switch_out(current_m(), g, AfterSwitch::park);
-    end_wait(g);
+    switch_out_waiting(current_m(), g, reason, AfterSwitch::park);
     // The unpark that readied a parked goroutine left its Parker idle: nothing to take, and no
     // locked instruction on the hand-off path. A permit found here came from a later unpark
     // (or a notify that beat commit_park); take it so that the next park does not return early.
@@ -324,28 +321,30 @@ bool park_until(Parker* p, std::chrono::steady_clock::time_point deadline, WaitR
   return goroutine_park_until(p, deadline, reason, now);
 }
 
-void park_on(std::atomic<std::uint32_t>* word, std::uint32_t expect, std::uint32_t parked,
-             WaitReason reason) noexcept {
+namespace {
+
+// The running goroutine parks on *word, with what the scheduler needs once it is off its stack
+// (see park_on() and park_unlock()).
+void park_on_word(std::atomic<std::uint32_t>* word, std::uint32_t expect, std::uint32_t parked,
+                  SpinLock* lock, WaitReason reason, AfterSwitch after) noexcept {
   M* const m = current_m();
-  G* const g = m->curg.load(std::memory_order_relaxed);
   m->park_word = word;
   m->park_expect = expect;
   m->park_value = parked;
-  begin_wait(g, reason);
-  switch_out(m, g, AfterSwitch::park_on);
-  end_wait(g);
+  m->park_lock = lock;
+  switch_out_waiting(m, m->curg.load(std::memory_order_relaxed), reason, after);
+}
+
+}  // namespace
+
+void park_on(std::atomic<std::uint32_t>* word, std::uint32_t expect, std::uint32_t parked,
+             WaitReason reason) noexcept {
+  park_on_word(word, expect, parked, nullptr, reason, AfterSwitch::park_on);
 }
 
 void park_unlock(std::atomic<std::uint32_t>* word, std::uint32_t parked, SpinLock* lock,
                  WaitReason reason) noexcept {
-  M* const m = current_m();
-  G* const g = m->curg.load(std::memory_order_relaxed);
-  m->park_word = word;
-  m->park_value = parked;
-  m->park_lock = lock;
-  begin_wait(g, reason);
-  switch_out(m, g, AfterSwitch::park_unlock);
-  end_wait(g);
+  park_on_word(word, parked, parked, lock, reason, AfterSwitch::park_unlock);
 }
 
 bool unpark_deferred(Parker* p) noexcept {
