@@ -4,11 +4,14 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <numeric>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -290,6 +293,47 @@ TEST_CASE("move-only values") {
   gopool::Chan<std::unique_ptr<int>> unbuffered;
   gopool::go([unbuffered] { unbuffered.send(std::make_unique<int>(42)); });
   CHECK(*unbuffered.recv().value() == 42);
+}
+
+TEST_CASE("a blocked receive takes values larger than a line and aligned beyond one") {
+  // The value waits in the receiver's queue node, which must take the value's own alignment.
+  struct alignas(128) Wide {
+    std::array<std::uint32_t, 40> words{};
+  };
+  auto make = [](std::uint32_t seed) {
+    Wide w;
+    for (std::size_t i = 0; i < w.words.size(); ++i)
+      w.words[i] = seed + static_cast<std::uint32_t>(i);
+    return w;
+  };
+  auto intact = [](const Wide& w, std::uint32_t seed) {
+    if (reinterpret_cast<std::uintptr_t>(&w) % alignof(Wide) != 0) return false;
+    for (std::size_t i = 0; i < w.words.size(); ++i) {
+      if (w.words[i] != seed + i) return false;
+    }
+    return true;
+  };
+  gopool::Chan<Wide> ch;
+  gopool::WaitGroup wg;
+  wg.add(1);
+  std::atomic<bool> ok{false};
+  gopool::go([&] {
+    const std::optional<Wide> v = ch.recv();  // blocks: nobody has sent yet
+    ok.store(v.has_value() && intact(*v, 100));
+    wg.done();
+  });
+  await_waiters(ch, 1, false);
+  ch.send(make(100));
+  wg.wait();
+  CHECK(ok.load());
+  // A thread that blocks in recv, and a goroutine that sends.
+  gopool::go([&] {
+    await_waiters(ch, 1, false);
+    ch.send(make(7));
+  });
+  const std::optional<Wide> v = ch.recv();
+  REQUIRE(v.has_value());
+  CHECK(intact(*v, 7));
 }
 
 TEST_CASE("range-for ends when the channel is closed and drained") {

@@ -76,9 +76,9 @@ struct SingleWaiter : ChanWaiter {
 // RecvWaiter: a blocked receive, holding the value it receives. A completer reads the node and
 // writes the value, the claim and the wake-up into it; with all of them on one cache line (for
 // a small T) a hand-off to a receiver that has been asleep misses on one line of its stack,
-// not two.
+// not two. A T aligned beyond a line keeps its own alignment.
 template <class T>
-struct alignas(64) RecvWaiter : SingleWaiter {
+struct alignas(64) alignas(std::optional<T>) RecvWaiter : SingleWaiter {
   RecvWaiter() noexcept { slot = &value; }
   std::optional<T> value;
 };
