@@ -153,7 +153,10 @@ WaitState::Result WaitState::wait_unlocking(SpinLock& lock, WaitReason reason) n
   const Result s = state_.load(std::memory_order_acquire);
   if (s >= kFirstResult) [[likely]]
     return finish(s);
-  return wait(reason);  // not reached by construction; wait() would look again
+  // Not reached: only the waker that read kParkedHere readies this goroutine, after it has
+  // published, and a stale unpark finds the Parker idle and leaves a permit instead. The
+  // fallback is wait()'s loop, the same one park_on()'s callers rely on.
+  return wait(reason);
 }
 
 WaitState::Result WaitState::wait_until(std::chrono::steady_clock::time_point deadline,
